@@ -1,0 +1,316 @@
+"""The neutral data model: records, states, changes and findings.
+
+Everything the guard reads (a prefix, a lock file, a solver result, conda's
+proposed transaction) becomes a :class:`State` of :class:`Record` objects; the
+diff turns two states into :class:`Change` objects; the rules turn changes into
+:class:`Finding` objects. Field names follow conda's ``PackageRecord``
+(``build``, ``subdir``, ``depends``, ``fn``). This module imports only the
+standard library.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator, Mapping
+
+
+class Severity(enum.IntEnum):
+    """How sure and how bad: ``info < low < medium < high``."""
+
+    INFO = 0
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, value: str) -> Severity:
+        """Parse ``info|low|medium|high`` (case-insensitive); ValueError otherwise."""
+        try:
+            return cls[str(value).strip().upper()]
+        except KeyError:
+            choices = ", ".join(str(s) for s in cls)
+            raise ValueError(
+                f"invalid severity {value!r} (choose from {choices})"
+            ) from None
+
+
+def channel_name(channel: str | None) -> str:
+    """Reduce a channel URL or name to the short name users write.
+
+    ``https://conda.anaconda.org/conda-forge/linux-64`` → ``conda-forge``;
+    ``https://repo.anaconda.com/pkgs/main`` → ``pkgs/main``;
+    ``conda-forge/linux-64`` → ``conda-forge``; a ``file://`` URL keeps its path
+    without the subdir.
+    """
+    if not channel:
+        return ""
+    ch = channel.strip().rstrip("/")
+    for sub in _SUBDIR_SUFFIXES:
+        if ch.endswith("/" + sub):
+            ch = ch[: -len(sub) - 1]
+            break
+    if ch.startswith("file://"):
+        return ch
+    if "://" in ch:
+        rest = ch.split("://", 1)[1]
+        host, _, path = rest.partition("/")
+        if host in ("repo.anaconda.com", "repo.continuum.io") and path.startswith(
+            "pkgs/"
+        ):
+            return path
+        # conda.anaconda.org/<channel>, prefix.dev/<channel>, mirrors ...
+        return path or host
+    return ch
+
+
+_SUBDIR_SUFFIXES = (
+    "noarch",
+    "linux-64",
+    "linux-aarch64",
+    "linux-ppc64le",
+    "linux-s390x",
+    "linux-32",
+    "linux-armv7l",
+    "linux-armv6l",
+    "osx-64",
+    "osx-arm64",
+    "win-64",
+    "win-32",
+    "win-arm64",
+    "emscripten-wasm32",
+    "wasi-wasm32",
+    "zos-z",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One package record, whatever it was read from.
+
+    ``channel`` is the short channel name (see :func:`channel_name`);
+    ``channel_url`` keeps the original when one was known. ``files`` (prefix
+    records only) and ``extra`` do not take part in equality.
+    """
+
+    name: str
+    version: str
+    build: str = ""
+    build_number: int = 0
+    channel: str = ""
+    subdir: str = ""
+    depends: tuple[str, ...] = ()
+    constrains: tuple[str, ...] = ()
+    track_features: tuple[str, ...] = ()
+    noarch: str | None = None
+    url: str | None = None
+    md5: str | None = None
+    sha256: str | None = None
+    fn: str | None = None
+    timestamp: int | None = None
+    # where the record came from, as a user can check it (a file, a file:line)
+    source: str | None = field(default=None, compare=False)
+    # installed by a non-conda tool (``conda list`` shows these as ``pypi_0``)
+    pip: bool = False
+    requested_spec: str | None = field(default=None, compare=False)
+    files: tuple[str, ...] = field(default=(), compare=False, repr=False)
+    python_site_packages_path: str | None = field(default=None, compare=False)
+
+    @property
+    def dist(self) -> str:
+        """``name-version-build``."""
+        return f"{self.name}-{self.version}-{self.build}"
+
+    @property
+    def dist_str(self) -> str:
+        """``channel/subdir::name-version-build`` (conda's history form)."""
+        prefix = self.channel
+        if prefix and self.subdir:
+            prefix = f"{prefix}/{self.subdir}"
+        return f"{prefix}::{self.dist}" if prefix else self.dist
+
+    @property
+    def label(self) -> str:
+        """Version, full build and channel, as reports print them."""
+        text = f"{self.version} {self.build}".strip()
+        if self.channel:
+            text += f" ({self.channel})"
+        return text
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON form used in reports (schema 1)."""
+        out: dict[str, Any] = {
+            "name": self.name,
+            "version": self.version,
+            "build": self.build,
+            "build_number": self.build_number,
+            "channel": self.channel,
+            "subdir": self.subdir,
+        }
+        if self.noarch:
+            out["noarch"] = self.noarch
+        if self.pip:
+            out["pip"] = True
+        for key in ("url", "md5", "sha256"):
+            value = getattr(self, key)
+            if value:
+                out[key] = value
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    """A set of records, one per package name, with where it came from.
+
+    ``explicit`` holds the specs the user asked for (from
+    ``conda-meta/history``, an environment file, a lock file's input), keyed by
+    package name. ``frozen`` is the content of ``conda-meta/frozen`` when the
+    file exists (``""`` for an empty file), else ``None``.
+    """
+
+    records: Mapping[str, Record]
+    source: str = ""
+    kind: str = ""
+    explicit: Mapping[str, str] = field(default_factory=dict)
+    prefix: str | None = None
+    platform: str | None = None
+    revision: int | None = None
+    frozen: str | None = None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.records
+
+    def __iter__(self) -> Iterator[Record]:
+        return iter(self.records.values())
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def get(self, name: str) -> Record | None:
+        """The record named ``name``, or ``None``."""
+        return self.records.get(name)
+
+    @classmethod
+    def from_records(cls, records: Iterable[Record], **kwargs: Any) -> State:
+        """Build a state; a later record with the same name replaces an earlier."""
+        return cls(records={r.name: r for r in records}, **kwargs)
+
+    def describe(self) -> dict[str, Any]:
+        """Short JSON description (``before``/``after`` in the report)."""
+        out: dict[str, Any] = {"source": self.source, "kind": self.kind}
+        if self.prefix:
+            out["prefix"] = self.prefix
+        if self.revision is not None:
+            out["revision"] = self.revision
+        if self.platform:
+            out["platform"] = self.platform
+        out["packages"] = len(self.records)
+        return out
+
+
+class ChangeKind(str, enum.Enum):
+    """What happened to one package name between two states."""
+
+    INSTALLED = "installed"
+    REMOVED = "removed"
+    UPGRADED = "upgraded"
+    DOWNGRADED = "downgraded"
+    REBUILT = "rebuilt"
+    CHANNEL_SWITCH = "channel-switch"
+    VARIANT_SWITCH = "variant-switch"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One package's move. ``kind`` is the main label; ``tags`` lists all that apply.
+
+    ``variants`` maps an axis (``blas``, ``gpu``, ``python``, ``openmp`` …) to
+    ``(before, after)`` build-string markers where they differ.
+    """
+
+    name: str
+    kind: ChangeKind
+    before: Record | None
+    after: Record | None
+    tags: tuple[ChangeKind, ...] = ()
+    variants: Mapping[str, tuple[str | None, str | None]] = field(
+        default_factory=dict
+    )
+
+    def has(self, kind: ChangeKind) -> bool:
+        """True when ``kind`` is the main kind or one of the tags."""
+        return kind is self.kind or kind in self.tags
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON form used in reports (schema 1)."""
+        out: dict[str, Any] = {
+            "name": self.name,
+            "kind": str(self.kind),
+            "tags": [str(t) for t in self.tags],
+            "before": self.before.to_json() if self.before else None,
+            "after": self.after.to_json() if self.after else None,
+        }
+        if self.variants:
+            out["variants"] = {
+                axis: {"before": b, "after": a}
+                for axis, (b, a) in sorted(self.variants.items())
+            }
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class PackageMove:
+    """A package named in a finding, with its records on both sides."""
+
+    name: str
+    before: Record | None
+    after: Record | None
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON form used in reports (schema 1)."""
+        return {
+            "name": self.name,
+            "before": self.before.to_json() if self.before else None,
+            "after": self.after.to_json() if self.after else None,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One risk found by one rule, with the facts behind it.
+
+    ``evidence`` holds checkable facts (records, dependency specs, files);
+    ``why`` holds dependency paths from a requested spec to the changed package.
+    """
+
+    rule: str
+    severity: Severity
+    message: str
+    packages: tuple[PackageMove, ...] = ()
+    evidence: tuple[str, ...] = ()
+    why: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON form used in reports (schema 1)."""
+        return {
+            "rule": self.rule,
+            "severity": str(self.severity),
+            "message": self.message,
+            "packages": [p.to_json() for p in self.packages],
+            "evidence": list(self.evidence),
+            "why": list(self.why),
+        }
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The package names this finding is about."""
+        return tuple(p.name for p in self.packages)
