@@ -1,0 +1,208 @@
+"""Read environment YAML files: ``conda env export`` states and spec files.
+
+An export with exact ``name=version=build`` entries is a state; a hand-written
+file (versions or names only) is not, but :func:`read_env_specs` still gives
+its specs. Also home of :func:`load_yaml`, the one YAML entry point of the
+readers: PyYAML's C loader when it is installed (about ten times faster on
+large lock files), else ``ruamel.yaml``; both imported lazily.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from conda_guard.exceptions import InputError
+from conda_guard.models import Record, State
+from conda_guard.readers.explicit import most_common_subdir, read_text
+from conda_guard.readers.history import (
+    build_number_from_build,
+    spec_name,
+    split_channel,
+)
+from conda_guard.readers.prefix import normalize_pip_name
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+_EXACT_RE = re.compile(r"([^\s=<>!~\[\]]+)=([^\s=<>!~\[\]]+)=([^\s=<>!~\[\]]+)")
+_PIP_PINNED_RE = re.compile(
+    r"([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*==\s*(\S+)"
+)
+
+_yaml_loader: Any = None
+
+
+def _get_loader() -> Any:
+    """A ``load(text)`` function; strings stay strings (no floats/dates)."""
+    global _yaml_loader
+    if _yaml_loader is not None:
+        return _yaml_loader
+    try:
+        import yaml  # PyYAML, optional: much faster with libyaml
+
+        base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+        class _Loader(base):  # type: ignore[misc, valid-type]
+            pass
+
+        # versions such as 1.10 or 2024.1 must stay strings: drop the float,
+        # timestamp and sexagesimal resolvers (YAML 1.1) that PyYAML applies.
+        _Loader.yaml_implicit_resolvers = {
+            key: [
+                (tag, regexp)
+                for tag, regexp in resolvers
+                if tag
+                not in (
+                    "tag:yaml.org,2002:float",
+                    "tag:yaml.org,2002:timestamp",
+                )
+            ]
+            for key, resolvers in base.yaml_implicit_resolvers.items()
+        }
+
+        def load(text: str) -> Any:
+            return yaml.load(text, Loader=_Loader)
+
+        errors: tuple[type[BaseException], ...] = (yaml.YAMLError,)
+    except ImportError:
+        from ruamel.yaml import YAML
+        from ruamel.yaml.error import YAMLError
+
+        def load(text: str) -> Any:
+            return YAML(typ="safe", pure=True).load(text)
+
+        errors = (YAMLError,)
+    _yaml_loader = (load, errors)
+    return _yaml_loader
+
+
+def load_yaml(path: str | Path) -> Any:
+    """Parse a YAML file; :class:`InputError` (with the line) when it is not YAML."""
+    text = read_text(path)
+    load, errors = _get_loader()
+    try:
+        return load(text)
+    except errors as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise InputError(path, f"invalid YAML: {problem}", line) from None
+    except (ValueError, TypeError, RecursionError, OverflowError):
+        # constructor errors outside the YAML error tree (e.g. huge integers)
+        raise InputError(path, "invalid YAML") from None
+
+
+def _dependencies(path: str, data: Any) -> list[Any]:
+    if not isinstance(data, dict) or "dependencies" not in data:
+        raise InputError(path, "not an environment file (no 'dependencies' list)")
+    deps = data["dependencies"] or []
+    if not isinstance(deps, list):
+        raise InputError(path, "'dependencies' is not a list")
+    return deps
+
+
+def _pip_entries(path: str, dep: dict[Any, Any]) -> list[str]:
+    entries = dep.get("pip") or []
+    if not isinstance(entries, list):
+        raise InputError(path, "the 'pip' entry is not a list")
+    return [str(e) for e in entries if e is not None]
+
+
+def read_env_specs(path: str | Path) -> dict[str, str]:
+    """Conda specs of an environment file, name → spec as written.
+
+    Works for hand-written files (``numpy=1.20``, ``pytorch::pytorch``,
+    ``blas[build=mkl]``) and exports. The ``pip:`` section is left out.
+    """
+    p = str(path)
+    specs: dict[str, str] = {}
+    for dep in _dependencies(p, load_yaml(path)):
+        if isinstance(dep, dict):
+            continue  # pip section
+        if not isinstance(dep, (str, int, float)):
+            raise InputError(p, f"bad dependency entry {dep!r}"[:120])
+        text = str(dep).strip()
+        try:
+            specs[spec_name(text)] = text
+        except ValueError as exc:
+            raise InputError(p, str(exc)) from None
+    return specs
+
+
+def _exact_record(text: str, source: str) -> Record | None:
+    body = text.strip()
+    channel = subdir = ""
+    if "::" in body:
+        chan, body = body.split("::", 1)
+        channel, subdir = split_channel(chan)
+    m = _EXACT_RE.fullmatch(body.strip())
+    if not m:
+        return None
+    name, version, build = m.groups()
+    return Record(
+        name=name,
+        version=version,
+        build=build,
+        build_number=build_number_from_build(build),
+        channel=channel,
+        subdir=subdir,
+        source=source,
+    )
+
+
+def pip_record(name: str, version: str, source: str, **extra: Any) -> Record:
+    """A record for a package installed by pip (``conda list`` shows ``pypi_0``)."""
+    return Record(
+        name=normalize_pip_name(name),
+        version=version,
+        build="pypi_0",
+        channel="pypi",
+        subdir="pypi",
+        pip=True,
+        source=source,
+        **extra,
+    )
+
+
+def read_env_yaml(
+    path: str | Path, *, platform: str | None = None, environment: str | None = None
+) -> State:
+    """Read a ``conda env export`` file (exact builds) into a :class:`State`."""
+    p = str(path)
+    data = load_yaml(path)
+    deps = _dependencies(p, data)
+    records: list[Record] = []
+    inexact: list[str] = []
+    for dep in deps:
+        if isinstance(dep, dict):
+            for entry in _pip_entries(p, dep):
+                m = _PIP_PINNED_RE.fullmatch(entry.strip())
+                if m:
+                    records.append(pip_record(m.group(1), m.group(2), f"{p} (pip)"))
+            continue
+        if not isinstance(dep, (str, int, float)):
+            raise InputError(p, f"bad dependency entry {dep!r}"[:120])
+        rec = _exact_record(str(dep), p)
+        if rec is None:
+            inexact.append(str(dep))
+        else:
+            records.append(rec)
+    if inexact:
+        shown = ", ".join(repr(s) for s in inexact[:3])
+        raise InputError(
+            p,
+            f"has no exact builds ({shown}{' …' if len(inexact) > 3 else ''}); "
+            "an environment spec is not a state (use 'conda env export' output)",
+        )
+    # ``channels:`` is not per record: records keep channel "" unless the
+    # entry says ``channel::name=version=build``.
+    prefix = data.get("prefix") if isinstance(data, dict) else None
+    conda_records = [r for r in records if not r.pip]
+    return State.from_records(
+        records,
+        source=p,
+        kind="env-yaml",
+        prefix=str(prefix) if isinstance(prefix, str) else None,
+        platform=most_common_subdir(conda_records),
+    )

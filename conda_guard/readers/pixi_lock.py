@@ -1,0 +1,267 @@
+"""Read ``pixi.lock`` (rattler lock format, versions 4 to 7).
+
+An environment lists, per platform, selectors that point into the top-level
+``packages:`` list: ``conda: <url or path>`` (v6 selectors may add ``name``,
+``version``, ``build``, ``subdir`` to tell apart packages with one location),
+``pypi: <url or path>`` and, from v7, ``conda_source: name[hash] @ path``.
+Package entries are ``kind: conda|pypi`` mappings in v4/v5 and keyed by
+``conda``/``pypi``/``conda_source`` from v6. v7 declares ``platforms:`` whose
+names may differ from their subdir. Fields missing from an entry are derived
+from the file name as rattler does. YAML via ``env_yaml.load_yaml``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from conda_guard.exceptions import InputError, UsageError
+from conda_guard.models import Record, State, channel_name
+from conda_guard.readers.conda_lock import choose_platform
+from conda_guard.readers.env_yaml import load_yaml, pip_record
+from conda_guard.readers.explicit import split_package_url
+from conda_guard.readers.history import build_number_from_build, split_dist
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+SUPPORTED_VERSIONS = (4, 5, 6, 7)
+_SOURCE_ID_RE = re.compile(r"\s*([^\s\[@]+)\s*(?:\[[^\]]*\])?\s*(?:@\s*(.*))?")
+
+
+def _str_tuple(value: Any) -> tuple[str, ...]:
+    if isinstance(value, list):
+        return tuple(str(v) for v in value if v is not None)
+    if isinstance(value, str) and value:
+        return (value,)
+    return ()
+
+
+def _opt(value: Any) -> str | None:
+    return None if value is None or value == "" else str(value)
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return None
+
+
+def _location(entry: dict[str, Any], version: int) -> tuple[str, str] | None:
+    """``(kind, location)`` of a package entry, kind in conda/pypi/source."""
+    if version <= 5:
+        kind = entry.get("kind")
+        loc = entry.get("url", entry.get("path"))
+        if kind in ("conda", "pypi") and loc is not None:
+            return str(kind), str(loc)
+        return None
+    if "conda" in entry:
+        return "conda", str(entry["conda"])
+    if "conda_source" in entry:
+        return "source", str(entry["conda_source"])
+    if "pypi" in entry:
+        return "pypi", str(entry["pypi"])
+    return None
+
+
+def _conda_record(
+    entry: dict[str, Any], kind: str, location: str, source: str
+) -> Record:
+    """A record from a conda (or conda source) package entry; ``ValueError`` if bad."""
+    fn_name = fn_version = fn_build = None
+    url_subdir = ""
+    channel = ""
+    url: str | None = None
+    fn: str | None = None
+    if kind == "source":
+        m = _SOURCE_ID_RE.fullmatch(location)
+        fn_name = m.group(1) if m else None
+    elif "://" in location:
+        try:
+            channel_url, url_subdir, fn = split_package_url(location)
+            fn_name, fn_version, fn_build = split_dist(fn)
+            channel = channel_name(channel_url)
+            url = location
+        except ValueError:
+            url = location
+    else:
+        try:  # a local archive path
+            head, _, fn = location.replace("\\", "/").rpartition("/")
+            fn_name, fn_version, fn_build = split_dist(fn)
+        except ValueError:
+            fn = None
+    name = _opt(entry.get("name")) or fn_name
+    version = _opt(entry.get("version")) or fn_version
+    if not name or version is None:
+        raise ValueError(f"package {location!r} has no name or version")
+    build = _opt(entry.get("build")) or fn_build or ""
+    subdir = _opt(entry.get("subdir")) or url_subdir
+    noarch = entry.get("noarch")
+    if isinstance(noarch, dict):
+        noarch = noarch.get("type")
+    if not isinstance(noarch, str) or not noarch:
+        # rattler's derive_noarch_type
+        noarch = None
+        if subdir == "noarch":
+            noarch = "python" if "py" in build else "generic"
+    build_number = _int(entry.get("build_number"))
+    if entry.get("channel"):
+        channel = channel_name(str(entry["channel"]))
+    return Record(
+        name=name,
+        version=version,
+        build=build,
+        build_number=(
+            build_number_from_build(build) if build_number is None else build_number
+        ),
+        channel=channel,
+        subdir=subdir,
+        depends=_str_tuple(entry.get("depends")),
+        constrains=_str_tuple(entry.get("constrains")),
+        track_features=_str_tuple(entry.get("track_features")),
+        noarch=noarch,
+        url=url,
+        md5=_opt(entry.get("md5")),
+        sha256=_opt(entry.get("sha256")),
+        fn=fn,
+        timestamp=_int(entry.get("timestamp")),
+        source=source,
+        python_site_packages_path=_opt(entry.get("python_site_packages_path")),
+    )
+
+
+def _pypi_record(entry: dict[str, Any], location: str, source: str) -> Record:
+    name = _opt(entry.get("name"))
+    if not name:
+        raise ValueError(f"pypi package {location!r} has no name")
+    version = _opt(entry.get("version")) or ""
+    return pip_record(
+        name,
+        version,
+        source,
+        url=location if "://" in location else None,
+        sha256=_opt(entry.get("sha256")),
+    )
+
+
+def _matches(entry: dict[str, Any], selector: dict[str, Any], location: str) -> bool:
+    for key in ("name", "version", "build", "subdir"):
+        want = selector.get(key)
+        if want is None:
+            continue
+        have = entry.get(key)
+        if have is None and "://" in location:
+            try:
+                _, sub, fn = split_package_url(location)
+                n, v, b = split_dist(fn)
+                have = {"name": n, "version": v, "build": b, "subdir": sub}[key]
+            except ValueError:
+                have = None
+        if have is not None and str(have) != str(want):
+            return False
+    return True
+
+
+def _platform_map(p: str, data: dict[str, Any], version: int) -> dict[str, str]:
+    """v7 ``platforms:`` → name → subdir (empty for older versions)."""
+    out: dict[str, str] = {}
+    if version < 7:
+        return out
+    platforms = data.get("platforms") or []
+    if not isinstance(platforms, list):
+        raise InputError(p, "'platforms' is not a list")
+    for item in platforms:
+        if isinstance(item, dict) and item.get("name"):
+            out[str(item["name"])] = str(item.get("subdir") or item["name"])
+        elif isinstance(item, str):
+            out[item] = item
+    return out
+
+
+def read_pixi_lock(
+    path: str | Path, *, platform: str | None = None, environment: str | None = None
+) -> State:
+    """Read one environment and platform of a ``pixi.lock`` into a :class:`State`."""
+    p = str(path)
+    data = load_yaml(path)
+    if not isinstance(data, dict) or "environments" not in data:
+        raise InputError(p, "not a pixi.lock file (no 'environments')")
+    version = data.get("version")
+    if version not in SUPPORTED_VERSIONS:
+        raise InputError(
+            p,
+            f"unsupported pixi.lock version {version!r} "
+            f"(supported: {', '.join(map(str, SUPPORTED_VERSIONS))})",
+        )
+    envs = data.get("environments")
+    if not isinstance(envs, dict) or not envs:
+        raise InputError(p, "'environments' is empty or not a mapping")
+    env_name = environment or "default"
+    if env_name not in envs:
+        raise UsageError(
+            f"{p}: no environment {env_name!r} "
+            f"(it has {', '.join(sorted(map(str, envs)))}); "
+            "choose one with --environment"
+        )
+    env = envs[env_name]
+    if not isinstance(env, dict) or not isinstance(env.get("packages", {}), dict):
+        raise InputError(p, f"environment {env_name!r} is not a mapping")
+    per_platform = env.get("packages") or {}
+    chosen = choose_platform(p, [str(k) for k in per_platform], platform)
+    selectors = per_platform.get(chosen) or []
+    if not isinstance(selectors, list):
+        raise InputError(p, f"packages of {env_name}/{chosen} are not a list")
+    subdir_of = _platform_map(p, data, version)
+
+    packages = data.get("packages") or []
+    if not isinstance(packages, list):
+        raise InputError(p, "'packages' is not a list")
+    index: dict[tuple[str, str], list[int]] = {}
+    for i, entry in enumerate(packages):
+        if not isinstance(entry, dict):
+            raise InputError(p, f"package entry {i} is not a mapping")
+        loc = _location(entry, version)
+        if loc is None:
+            raise InputError(p, f"package entry {i} has no conda/pypi location")
+        kind = "conda" if loc[0] == "source" and version < 7 else loc[0]
+        index.setdefault((kind, loc[1]), []).append(i)
+
+    platform_subdir = subdir_of.get(chosen, chosen)
+    records: list[Record] = []
+    for sel in selectors:
+        if not isinstance(sel, dict):
+            raise InputError(p, f"bad selector in {env_name}/{chosen}: {sel!r}"[:160])
+        if "conda" in sel:
+            kind, loc = "conda", str(sel["conda"])
+        elif "conda_source" in sel:
+            kind, loc = "source", str(sel["conda_source"])
+        elif "pypi" in sel:
+            kind, loc = "pypi", str(sel["pypi"])
+        else:
+            raise InputError(p, f"bad selector in {env_name}/{chosen}: {sel!r}"[:160])
+        candidates = index.get((kind, loc), [])
+        if kind == "conda" and version >= 6:
+            candidates = [i for i in candidates if _matches(packages[i], sel, loc)]
+        elif kind == "conda" and len(candidates) > 1:
+            same = [
+                i for i in candidates if packages[i].get("subdir") == platform_subdir
+            ]
+            candidates = same or candidates
+        if not candidates:
+            raise InputError(p, f"{env_name}/{chosen}: no package entry for {loc!r}")
+        entry = packages[candidates[0]]
+        source = f"{p} ({env_name}/{chosen})"
+        try:
+            if kind == "pypi":
+                records.append(_pypi_record(entry, loc, source))
+            else:
+                records.append(_conda_record(entry, kind, loc, source))
+        except ValueError as exc:
+            raise InputError(p, str(exc)) from None
+    return State.from_records(
+        records, source=p, kind="pixi-lock", platform=platform_subdir
+    )
