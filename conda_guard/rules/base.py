@@ -1,0 +1,209 @@
+"""What every rule shares: the :class:`Rule` header, the :class:`RuleContext`
+the rules read, and helpers that turn records and dependency specs into
+evidence a user can check.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING
+
+from ..matchspec import MatchSpec
+from ..models import ChangeKind, Finding, PackageMove, Severity
+from ..why import why_paths
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+    from ..abi import AbiTable
+    from ..models import Change, Record, State
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A rule's stable id, its default severity and what it looks for."""
+
+    id: str
+    severity: Severity
+    summary: str
+
+
+_NAME = re.compile(r"\s*(?:[^\s:]+::)?([A-Za-z0-9_][A-Za-z0-9_.\-]*)")
+
+
+@lru_cache(maxsize=65536)
+def dep_name(spec: str) -> str:
+    """The package name a dependency spec is about (cheap, no full parse)."""
+    m = _NAME.match(spec)
+    return m.group(1).lower() if m else spec.strip().lower()
+
+
+@lru_cache(maxsize=65536)
+def parse_spec(spec: str) -> MatchSpec | None:
+    """A parsed spec, or None when the text is not a valid match spec."""
+    try:
+        return MatchSpec.parse(spec)
+    except ValueError:
+        return None
+
+
+def spec_matches(spec: str, record: Record) -> bool:
+    """True when ``record`` satisfies ``spec`` (unparsable specs count as met)."""
+    parsed = parse_spec(spec)
+    return True if parsed is None else parsed.match(record)
+
+
+def spec_has_upper_bound(spec: str) -> bool:
+    """True when the spec's version part has an upper bound."""
+    parsed = parse_spec(spec)
+    if parsed is None or parsed.version is None:
+        return False
+    return parsed.version.has_upper_bound()
+
+
+@dataclass(frozen=True, slots=True)
+class Dependent:
+    """A record that depends on a package, with the spec text that says so."""
+
+    record: Record
+    specs: tuple[str, ...]
+
+
+@dataclass
+class RuleContext:
+    """Everything a rule may read; built once per analysis."""
+
+    before: State
+    after: State
+    changes: tuple[Change, ...]
+    table: AbiTable
+    by_name: dict[str, Change] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.by_name = {c.name: c for c in self.changes}
+
+    @cached_property
+    def explicit(self) -> Mapping[str, str]:
+        """The user's requested specs: the after state's if known, else before's."""
+        return self.after.explicit or self.before.explicit
+
+    @cached_property
+    def _reverse(self) -> dict[str, list[tuple[Record, str]]]:
+        rev: dict[str, list[tuple[Record, str]]] = {}
+        for rec in self.after:
+            for spec in rec.depends:
+                rev.setdefault(dep_name(spec), []).append((rec, spec))
+        return rev
+
+    def dependents(self, name: str) -> list[Dependent]:
+        """Records of the after state that depend on ``name``, with their specs."""
+        grouped: dict[str, list[str]] = {}
+        recs: dict[str, Record] = {}
+        for rec, spec in self._reverse.get(name, ()):
+            grouped.setdefault(rec.name, []).append(spec)
+            recs[rec.name] = rec
+        return [Dependent(recs[n], tuple(grouped[n])) for n in sorted(grouped)]
+
+    def stays(self, name: str) -> bool:
+        """True when ``name`` is in both states and did not change."""
+        return name in self.before and name in self.after and name not in self.by_name
+
+    def violations(self, name: str) -> list[tuple[Record, str]]:
+        """After-state records whose depends or constrains exclude ``name``'s record."""
+        target = self.after.get(name)
+        if target is None:
+            return []
+        out = [
+            (dep.record, spec)
+            for dep in self.dependents(name)
+            for spec in dep.specs
+            if not spec_matches(spec, target)
+        ]
+        for rec in self.after:
+            for spec in rec.constrains:
+                if dep_name(spec) == name and not spec_matches(spec, target):
+                    out.append((rec, spec))
+        return out
+
+    def changes_in(self, family: str) -> list[Change]:
+        """Changes of packages that belong to ABI family ``family``."""
+        return [c for c in self.changes if self.table.family_of(c.name) == family]
+
+    def why(self, name: str) -> tuple[str, ...]:
+        """Dependency paths from the requested specs to ``name`` (after state)."""
+        state = self.after if name in self.after else self.before
+        return why_paths(state, name, self.explicit)
+
+
+def move(change: Change) -> PackageMove:
+    """The :class:`PackageMove` of a change."""
+    return PackageMove(change.name, change.before, change.after)
+
+
+def moves(changes: Iterable[Change]) -> tuple[PackageMove, ...]:
+    """Moves of several changes, in order."""
+    return tuple(move(c) for c in changes)
+
+
+def full(record: Record | None) -> str:
+    """``name version build (channel)`` or ``(none)``."""
+    if record is None:
+        return "(none)"
+    return f"{record.name} {record.label}"
+
+
+def arrow(change: Change) -> str:
+    """``name before-label -> after-label`` with full builds."""
+    b = change.before.label if change.before else "(not installed)"
+    a = change.after.label if change.after else "(removed)"
+    return f"{change.name} {b} -> {a}"
+
+
+def record_evidence(change: Change) -> str:
+    """One evidence line naming both records of a change."""
+    return f"{arrow(change)} [{change.kind}]"
+
+
+def finding(
+    rule: Rule,
+    message: str,
+    changes: Iterable[Change],
+    *,
+    severity: Severity | None = None,
+    evidence: Iterable[str] = (),
+    why: Iterable[str] = (),
+) -> Finding:
+    """Build a finding of ``rule`` (its default severity unless given)."""
+    return Finding(
+        rule=rule.id,
+        severity=rule.severity if severity is None else severity,
+        message=message,
+        packages=moves(changes),
+        evidence=tuple(dict.fromkeys(evidence)),
+        why=tuple(dict.fromkeys(why)),
+    )
+
+
+def is_compiled(record: Record) -> bool:
+    """True for a conda record that is not noarch (it may carry binaries)."""
+    return not record.noarch and not record.pip
+
+
+def crossed(change: Change, table: AbiTable) -> bool:
+    """True when a version change crosses the package's ABI pin granularity."""
+    if change.before is None or change.after is None:
+        return False
+    if not (change.has(ChangeKind.UPGRADED) or change.has(ChangeKind.DOWNGRADED)):
+        return False
+    return table.crosses_pin(change.name, change.before.version, change.after.version)
+
+
+def violation_evidence(violations: Iterable[tuple[Record, str]], target: str) -> list[str]:
+    """Evidence lines for records whose specs exclude ``target``'s new record."""
+    return [
+        f"{rec.name} {rec.label} requires '{spec}', which the new {target} "
+        f"does not satisfy"
+        for rec, spec in violations
+    ]
