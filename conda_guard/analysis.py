@@ -1,0 +1,94 @@
+"""One analysis: two states → changes → findings, with notes and comparisons.
+
+This is the entry point the CLI, the solve layer and the conda adapters call;
+it loads the ABI table once and runs every rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from .abi import load_table
+from .diff import diff_states
+from .policy import Policy, apply_filters
+from .rules import RuleContext, run_rules
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from .abi import AbiTable
+    from .models import Change, Finding, State
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A labelled side analysis, e.g. ``"batch vs current"``."""
+
+    label: str
+    analysis: Analysis
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Everything a report shows about one before → after pair."""
+
+    before: State
+    after: State
+    changes: tuple[Change, ...]
+    findings: tuple[Finding, ...]
+    notes: tuple[str, ...] = ()
+    comparisons: tuple[Comparison, ...] = ()
+    commands: tuple[str, ...] = ()
+
+    def extend(
+        self,
+        *,
+        findings: Iterable[Finding] = (),
+        notes: Iterable[str] = (),
+        comparisons: Iterable[Comparison] = (),
+        commands: Iterable[str] = (),
+    ) -> Analysis:
+        """A copy with more findings (re-sorted), notes, comparisons, commands."""
+        merged = sorted(
+            (*self.findings, *findings), key=lambda f: (-f.severity, f.rule, f.names)
+        )
+        return replace(
+            self,
+            findings=tuple(merged),
+            notes=(*self.notes, *notes),
+            comparisons=(*self.comparisons, *comparisons),
+            commands=(*self.commands, *commands),
+        )
+
+    def all_findings(self) -> tuple[Finding, ...]:
+        """Findings of this analysis and of its comparisons."""
+        out = list(self.findings)
+        for comp in self.comparisons:
+            out.extend(comp.analysis.all_findings())
+        return tuple(out)
+
+
+def analyze(
+    before: State,
+    after: State,
+    *,
+    policy: Policy | None = None,
+    extra: Iterable[Finding] = (),
+    notes: Iterable[str] = (),
+    table: AbiTable | None = None,
+) -> Analysis:
+    """Diff ``before`` → ``after``, run the rules, apply ``policy``'s filters."""
+    table = table or load_table()
+    changes = diff_states(before, after, table)
+    ctx = RuleContext(before, after, changes, table)
+    found = (*run_rules(ctx), *extra)
+    filtered = apply_filters(found, policy or Policy())
+    ordered = sorted(filtered.kept, key=lambda f: (-f.severity, f.rule, f.names))
+    return Analysis(
+        before=before,
+        after=after,
+        changes=changes,
+        findings=tuple(ordered),
+        notes=(*notes, *filtered.notes),
+    )

@@ -1,0 +1,47 @@
+"""Counting and wording shared by the renderers."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..models import Severity
+
+if TYPE_CHECKING:
+    from ..analysis import Analysis
+    from ..models import Finding
+
+
+def plural(n: int, word: str) -> str:
+    """``1 finding`` / ``2 findings``."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def severity_counts(findings: tuple[Finding, ...]) -> dict[str, int]:
+    """Findings per severity, highest first, only severities present."""
+    counts: dict[str, int] = {}
+    for sev in sorted(Severity, reverse=True):
+        n = sum(1 for f in findings if f.severity == sev)
+        if n:
+            counts[str(sev)] = n
+    return counts
+
+
+def headline(analysis: Analysis) -> str:
+    """``conda-guard: 2 findings (1 high, 1 medium) in 14 changes``."""
+    findings = analysis.all_findings()
+    n_changes = len(analysis.changes)
+    if not findings:
+        return f"conda-guard: no findings in {plural(n_changes, 'change')}"
+    counts = ", ".join(f"{n} {sev}" for sev, n in severity_counts(findings).items())
+    return (
+        f"conda-guard: {plural(len(findings), 'finding')} ({counts}) in "
+        f"{plural(n_changes, 'change')}"
+    )
+
+
+def state_line(state) -> str:  # noqa: ANN001
+    """``SOURCE (kind, N packages)``."""
+    bits = [state.kind or "state", plural(len(state.records), "package")]
+    if state.revision is not None:
+        bits.insert(1, f"revision {state.revision}")
+    return f"{state.source or '?'} ({', '.join(bits)})"
