@@ -1,0 +1,194 @@
+"""The acceptance cases of the foundation issue, on states built from real
+conda-forge (harvested channel) and pytorch-channel records."""
+
+from __future__ import annotations
+
+import pytest
+
+from conda_guard.analysis import analyze
+from conda_guard.models import ChangeKind, Severity
+from conda_guard.policy import Policy
+from conda_guard.readers import read_state
+
+from .helpers import EXAMPLES, needs_data, real, state
+
+pytestmark = needs_data
+
+
+def findings_of(analysis, rule):
+    return [f for f in analysis.findings if f.rule == rule]
+
+
+def only(analysis, rule):
+    found = findings_of(analysis, rule)
+    assert len(found) == 1, [f.rule for f in analysis.findings]
+    return found[0]
+
+
+def test_numpy_major_with_unbounded_compiled_dependent_is_high():
+    before = read_state(str(EXAMPLES / "ml-env@1"))
+    after = read_state(str(EXAMPLES / "ml-env"))
+    a = analyze(before, after)
+    f = only(a, "numpy-abi")
+    assert f.severity is Severity.HIGH
+    assert f.packages[0].before.build == "py312heda63a1_0"
+    assert f.packages[0].after.build == "py312h6cf2f7f_0"
+    assert "lightgbm" in f.message
+    assert any("lightgbm 4.1.0 py312h30efb56_2" in e and "no upper bound" in e for e in f.evidence)
+    assert f.why == ("requested 'numpy>=2' -> numpy 2.3.0 py312h6cf2f7f_0",)
+
+
+def test_numpy_major_with_bounded_dependents_is_medium():
+    py = real("python-3.12.13-hd63d673_0_cpython")
+    pandas = real("pandas-2.2.2-py312h1d6d2e6_1")  # numpy >=1.19,<3: built for 2.x
+    before = state(py, pandas, real("numpy-1.26.4-py312heda63a1_0"))
+    after = state(py, pandas, real("numpy-2.3.0-py312h6cf2f7f_0"))
+    f = only(analyze(before, after), "numpy-abi")
+    assert f.severity is Severity.MEDIUM
+
+
+def test_numpy_dependent_whose_spec_excludes_new_numpy_is_high():
+    py = real("python-3.12.13-hd63d673_0_cpython")
+    old_pandas = real("pandas-2.1.3-py312hfb8ada1_0")  # numpy >=1.26.0,<2.0a0
+    before = state(py, old_pandas, real("numpy-1.26.4-py312heda63a1_0"))
+    after = state(py, old_pandas, real("numpy-2.3.0-py312h6cf2f7f_0"))
+    f = only(analyze(before, after), "numpy-abi")
+    assert f.severity is Severity.HIGH
+    assert any("requires 'numpy >=1.26.0,<2.0a0'" in e for e in f.evidence)
+
+
+def test_blas_openblas_to_mkl_is_blas_switch():
+    np = real("numpy-2.3.0-py312h6cf2f7f_0")
+    before = state(
+        np,
+        real("libblas-3.11.0-5_h4a7cf45_openblas"),
+        real("libopenblas-0.3.30-pthreads_h94d23a6_4"),
+        explicit={"numpy": "numpy"},
+    )
+    after = state(
+        np,
+        real("libblas-3.11.0-8_h5875eb1_mkl"),
+        real("mkl-2026.0.0-h0e700b2_915"),
+        explicit={"numpy": "numpy", "libblas": "libblas=*=*mkl"},
+    )
+    f = only(analyze(before, after), "blas-switch")
+    assert f.severity is Severity.MEDIUM
+    assert "from openblas to mkl" in f.message
+    assert "5_h4a7cf45_openblas" in f.message and "8_h5875eb1_mkl" in f.message
+    assert any("track_features 'blas_mkl blas_mkl_2'" in e for e in f.evidence)
+    assert f.why == ("requested 'libblas=*=*mkl' -> libblas 3.11.0 8_h5875eb1_mkl",)
+
+
+def test_pytorch_cuda_to_cpu_is_gpu_to_cpu_high():
+    cuda = real("pytorch-2.1.0-py3.11_cuda11.8_cudnn8.7.0_0", "pytorch")
+    cpu = real("pytorch-2.1.0-py3.11_cpu_0", "pytorch")
+    a = analyze(state(cuda), state(cpu))
+    f = only(a, "gpu-to-cpu")
+    assert f.severity is Severity.HIGH
+    assert "py3.11_cuda11.8_cudnn8.7.0_0" in f.message and "py3.11_cpu_0" in f.message
+    assert any("'pytorch-cuda >=11.8,<11.9'" in e for e in f.evidence)
+    (change,) = a.changes
+    assert change.kind is ChangeKind.VARIANT_SWITCH
+    assert change.variants["gpu"] == ("cuda", "cpu")
+
+
+def test_python_311_to_312_is_python_minor():
+    a = analyze(
+        state(real("python-3.11.13-h9e4cc4f_0_cpython")),
+        state(real("python-3.12.13-hd63d673_0_cpython")),
+    )
+    f = only(a, "python-minor")
+    assert f.severity is Severity.MEDIUM
+    assert "3.11.13 h9e4cc4f_0_cpython -> 3.12.13 hd63d673_0_cpython" in f.message
+
+
+def test_python_minor_with_pip_packages_is_high():
+    from conda_guard.models import Record
+
+    pip = Record("torch", "2.13.0", "pypi_0", channel="pypi", pip=True)
+    a = analyze(
+        state(real("python-3.11.13-h9e4cc4f_0_cpython"), pip),
+        state(real("python-3.12.13-hd63d673_0_cpython"), pip),
+    )
+    f = only(a, "python-minor")
+    assert f.severity is Severity.HIGH
+    assert "torch" in f.message
+
+
+def test_pure_noarch_bump_gives_nothing_above_info():
+    py = real("python-3.12.13-hd63d673_0_cpython")
+    a = analyze(
+        state(py, real("six-1.16.0-pyh6c4a22f_0")),
+        state(py, real("six-1.17.0-pyhe01879c_1")),
+    )
+    assert [c.kind for c in a.changes] == [ChangeKind.UPGRADED]
+    assert all(f.severity <= Severity.INFO for f in a.findings)
+
+
+def test_openssl_3_to_1_downgrade():
+    before = state(real("openssl-3.0.0-h7f98852_2"))
+    after = state(real("openssl-1.1.1q-h166bdaf_0"))
+    a = analyze(before, after)
+    f = only(a, "openssl-major")
+    assert "(downgrade)" in f.message
+    assert only(a, "downgrade").severity is Severity.LOW
+
+
+def test_openmp_switch_gnu_to_llvm():
+    a = analyze(
+        state(real("_openmp_mutex-4.5-20_gnu")), state(real("_openmp_mutex-4.5-7_kmp_llvm"))
+    )
+    f = only(a, "openmp-switch")
+    assert "from gnu to llvm" in f.message
+
+
+def test_channel_switch_and_explicit_spec():
+    from dataclasses import replace
+
+    np_cf = real("numpy-1.26.4-py312heda63a1_0")
+    np_main = replace(np_cf, channel="pkgs/main")
+    a = analyze(
+        state(np_cf, explicit={"numpy": "numpy=1.26"}),
+        state(np_main, explicit={"numpy": "numpy=1.26"}),
+    )
+    assert only(a, "channel-mix").severity is Severity.MEDIUM
+    assert "conda-forge -> pkgs/main" in only(a, "channel-mix").message
+    assert "moved channel" in only(a, "explicit-spec").message
+
+
+def test_removed_dependency_is_broken_dependency():
+    lib = real("libzlib-1.3.2-h25fd6f3_2")
+    user = real("zstd-1.5.7-hb78ec9c_6")
+    a = analyze(state(lib, user), state(user))
+    f = only(a, "broken-dependency")
+    assert f.severity is Severity.HIGH
+    assert "zstd" in f.message
+
+
+def test_frozen_env_blocks_any_change():
+    np1, np2 = real("numpy-1.26.4-py312heda63a1_0"), real("numpy-2.3.0-py312h6cf2f7f_0")
+    a = analyze(
+        state(np1, frozen='{"message": "shared CI image"}', prefix="/envs/ci"),
+        state(np2),
+    )
+    f = only(a, "frozen")
+    assert f.severity is Severity.HIGH and "shared CI image" in f.message
+
+
+@pytest.mark.parametrize(
+    ("policy", "expected"),
+    [
+        (Policy(), {"numpy-abi"}),
+        (Policy(ignore=frozenset({"numpy-abi"})), set()),
+        (Policy(allow=("numpy",)), set()),
+        (Policy(allow=("numpy >=3",)), {"numpy-abi"}),
+    ],
+    ids=["none", "ignore-rule", "allow-name", "allow-spec-not-matching"],
+)
+def test_policy_filters(policy, expected):
+    before = read_state(str(EXAMPLES / "ml-env@1"))
+    after = read_state(str(EXAMPLES / "ml-env"))
+    a = analyze(before, after, policy=policy)
+    assert {f.rule for f in a.findings} == expected
+    if not expected:
+        assert any("not shown" in n for n in a.notes)
