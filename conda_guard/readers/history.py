@@ -373,6 +373,11 @@ def _parse_comment(cur: _Section, line: str, path: str, number: int) -> None:
     if m:
         action, specs_text = m.group(1), m.group(2) or ""
         specs = _parse_specs(specs_text, path, number)
+        for spec in specs:
+            try:
+                spec_name(spec)
+            except ValueError as exc:
+                raise InputError(path, str(exc), number) from None
         if action in _UPDATE_ACTIONS:
             cur.update.extend(specs)
         elif action in _REMOVE_ACTIONS:

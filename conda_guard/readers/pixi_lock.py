@@ -211,11 +211,16 @@ def read_pixi_lock(
     if not isinstance(env, dict) or not isinstance(env.get("packages", {}), dict):
         raise InputError(p, f"environment {env_name!r} is not a mapping")
     per_platform = env.get("packages") or {}
-    chosen = choose_platform(p, [str(k) for k in per_platform], platform)
+    subdir_of = _platform_map(p, data, version)
+    names = [str(k) for k in per_platform]
+    if platform is not None and platform not in names:
+        # v7 platform names may differ from their subdir: accept the subdir
+        same = [n for n in names if subdir_of.get(n) == platform]
+        platform = same[0] if len(same) == 1 else platform
+    chosen = choose_platform(p, names, platform)
     selectors = per_platform.get(chosen) or []
     if not isinstance(selectors, list):
         raise InputError(p, f"packages of {env_name}/{chosen} are not a list")
-    subdir_of = _platform_map(p, data, version)
 
     packages = data.get("packages") or []
     if not isinstance(packages, list):
