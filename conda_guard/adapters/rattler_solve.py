@@ -1,0 +1,338 @@
+"""Dry-run solves with py-rattler: channels, priority and virtual packages as flags.
+
+The only module (with the worker that calls it) that imports ``rattler``; it
+runs inside the solve worker subprocess (see ``solve_worker``), never in the
+CLI process, because py-rattler can crash the interpreter at exit. One
+:class:`RattlerSolver` holds one ``Gateway``: repodata is loaded once and
+shared by the incremental and the batch solve, which run concurrently.
+
+Records cross the process boundary as plain dicts in repodata shape
+(``name``, ``version``, ``build``, ``build_number``, ``subdir``, ``depends``,
+``constrains``, ``track_features``, ``noarch``, ``fn``, ``url``, ``channel``,
+``md5``, ``sha256``, ``timestamp``, ``size``, ``license``). Works with
+py-rattler 0.26 and 0.28 (0.28 wants ``BuildString`` objects for virtual
+packages and renamed ``Platform`` to ``Subdir``; both accept plain strings for
+platforms and sources).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import json
+import platform as _platform
+import re
+import sys
+import time
+from typing import TYPE_CHECKING, Any
+
+import rattler
+
+from ..exceptions import SolveError
+from .solve_worker import error_result, one_line, stream
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator, Sequence
+
+#: CLI priority name -> rattler's ChannelPriority member name.
+PRIORITIES = {"strict": "Strict", "flexible": "Flexible", "disabled": "Disabled"}
+
+_RECORD_KEYS = (
+    "name",
+    "version",
+    "build",
+    "build_number",
+    "subdir",
+    "depends",
+    "constrains",
+    "track_features",
+    "features",
+    "noarch",
+    "fn",
+    "url",
+    "channel",
+    "md5",
+    "sha256",
+    "timestamp",
+    "size",
+    "license",
+    "python_site_packages_path",
+)
+
+
+def parse_virtual_package(text: str) -> tuple[str, str, str]:
+    """``__glibc=2.35`` / ``__cuda 12.4`` / ``__archspec=1=x86_64`` / ``__unix``.
+
+    Returns ``(name, version, build)``; version defaults to ``0``, build to
+    ``0``. Raises ValueError on a name that does not start with ``__``.
+    """
+    parts = [p for p in re.split(r"[=\s]+", text.strip()) if p]
+    if not parts or not parts[0].startswith("__"):
+        raise ValueError(
+            f"invalid virtual package {text!r} (expected e.g. __glibc=2.35, __unix)"
+        )
+    name = parts[0]
+    version = parts[1] if len(parts) > 1 else "0"
+    build = parts[2] if len(parts) > 2 else "0"
+    return name, version, build
+
+
+def default_virtual_packages(platform: str) -> list[str]:
+    """A plain set of virtual packages for ``platform`` (used off the host)."""
+    os_name, _, arch = platform.partition("-")
+    archspec = {
+        "64": "x86_64",
+        "aarch64": "aarch64",
+        "arm64": "arm64",
+        "ppc64le": "ppc64le",
+    }.get(arch, arch or "x86_64")
+    if os_name == "linux":
+        return ["__unix", "__linux=5.15", "__glibc=2.28", f"__archspec=1={archspec}"]
+    if os_name == "osx":
+        return ["__unix", "__osx=11.0", f"__archspec=1={archspec}"]
+    if os_name == "win":
+        return ["__win", f"__archspec=1={archspec}"]
+    return []
+
+
+def host_platform() -> str:
+    """conda's name for the running platform (``linux-64``, ``osx-arm64`` ...)."""
+    return (
+        str(rattler.Platform.current())
+        if hasattr(rattler, "Platform")
+        else (str(rattler.Subdir.current()))
+    )
+
+
+def _generic_virtual(name: str, version: str, build: str) -> Any:
+    build_arg: Any = build
+    if hasattr(rattler, "BuildString"):  # py-rattler >= 0.28
+        build_arg = rattler.BuildString(build)
+    return rattler.GenericVirtualPackage(
+        rattler.PackageName(name), rattler.Version(version), build_arg
+    )
+
+
+def record_to_dict(record: Any) -> dict[str, Any]:
+    """A rattler ``RepoDataRecord`` as a repodata-shaped dict."""
+    data = json.loads(record.to_json())
+    out = {key: data[key] for key in _RECORD_KEYS if data.get(key) not in (None, "")}
+    # to_json gives the channel as a URL with a trailing slash
+    out.setdefault("fn", str(record.file_name))
+    out.setdefault("url", str(record.url))
+    if record.channel:
+        out["channel"] = str(record.channel)
+    out.setdefault("depends", [])
+    out.setdefault("constrains", [])
+    return out
+
+
+def _dict_to_record(data: dict[str, Any]) -> Any:
+    """Build a RepoDataRecord for an installed record no channel carries."""
+    hashes = {}
+    for key in ("md5", "sha256"):
+        value = data.get(key)
+        if value:
+            try:
+                hashes[key] = bytes.fromhex(value)
+            except ValueError:
+                pass
+    noarch = data.get("noarch") or None
+    if noarch is True:
+        noarch = "generic"
+    package = rattler.PackageRecord(
+        name=data["name"],
+        version=data["version"],
+        build=data.get("build", ""),
+        build_number=int(data.get("build_number") or 0),
+        subdir=data.get("subdir") or "noarch",
+        noarch=noarch,
+        depends=list(data.get("depends") or ()),
+        constrains=list(data.get("constrains") or ()),
+        **hashes,
+    )
+    track = data.get("track_features")
+    if track:
+        if isinstance(track, str):
+            track = [t for t in re.split(r"[\s,]+", track) if t]
+        package.track_features = list(track)
+    fn = data.get("fn") or f"{data['name']}-{data['version']}-{data.get('build', '')}"
+    url = data.get("url") or f"file:///unknown/{fn}"
+    return rattler.RepoDataRecord(package, fn, url, data.get("channel") or "")
+
+
+def _match_spec(text: str) -> Any:
+    try:
+        return rattler.MatchSpec(text, strict=False)
+    except TypeError:  # very old signature
+        return rattler.MatchSpec(text)
+    except Exception as exc:  # rattler's InvalidMatchSpecError
+        raise SolveError(f"invalid spec {text!r}: {exc}") from None
+
+
+class RattlerSolver:
+    """One gateway, one set of channels/platforms/virtual packages, many solves."""
+
+    name = "rattler"
+
+    def __init__(
+        self,
+        channels: Sequence[str],
+        platforms: Sequence[str],
+        *,
+        channel_priority: str = "flexible",
+        virtual_packages: Sequence[str] | None = None,
+    ) -> None:
+        if not channels:
+            raise SolveError("no channel to solve against (pass --channel)")
+        self.channels = [str(c) for c in channels]
+        self.platforms = list(platforms)
+        try:
+            self.priority = getattr(
+                rattler.ChannelPriority, PRIORITIES[channel_priority]
+            )
+        except (KeyError, AttributeError):
+            raise SolveError(
+                f"channel priority {channel_priority!r} is not supported by rattler"
+            ) from None
+        self.virtual_package_specs = self._virtual_specs(virtual_packages)
+        self.virtual_packages = [
+            _generic_virtual(*parse_virtual_package(v))
+            for v in self.virtual_package_specs
+        ]
+        self.gateway = rattler.Gateway()
+
+    def _virtual_specs(self, given: Sequence[str] | None) -> list[str]:
+        if given is not None:
+            return list(given)
+        target = next((p for p in self.platforms if p != "noarch"), "noarch")
+        if target == host_platform():
+            try:
+                found = [v.into_generic() for v in rattler.VirtualPackage.detect()]
+                return [
+                    f"{v.name.normalized}={v.version}={v.build_string}" for v in found
+                ]
+            except Exception:  # detection is best effort
+                pass
+        return default_virtual_packages(target)
+
+    # -- record lookup ----------------------------------------------------
+
+    async def _lookup(self, wanted: Sequence[dict[str, Any]]) -> list[Any]:
+        """RepoDataRecords for installed records: the channel's copy, else built."""
+        if not wanted:
+            return []
+        names = sorted({d["name"] for d in wanted})
+        found: dict[tuple[str, str, str, str], Any] = {}
+        try:
+            result = await self.gateway.query(
+                self.channels, self.platforms, names, recursive=False
+            )
+            for per_channel in result:
+                for rec in per_channel:
+                    key = (
+                        rec.name.normalized,
+                        str(rec.version),
+                        str(rec.build),
+                        str(rec.subdir),
+                    )
+                    found.setdefault(key, rec)
+        except Exception as exc:
+            raise SolveError(f"cannot read the channels: {one_line(exc)}") from None
+        out = []
+        for data in wanted:
+            key = (
+                data["name"],
+                str(data["version"]),
+                str(data.get("build", "")),
+                str(data.get("subdir", "")),
+            )
+            rec = found.get(key)
+            if rec is None:
+                try:
+                    rec = _dict_to_record(data)
+                except Exception:  # an installed record we cannot express
+                    continue
+            out.append(rec)
+        return out
+
+    # -- solving ----------------------------------------------------------
+
+    async def _solve(self, job: dict[str, Any]) -> dict[str, Any]:
+        started = time.perf_counter()
+        specs = [_match_spec(s) for s in job.get("specs", ())]
+        locked = await self._lookup(job.get("locked", ()))
+        pinned = await self._lookup(job.get("pinned", ()))
+        timeout = job.get("timeout")
+        kwargs: dict[str, Any] = {
+            "gateway": self.gateway,
+            "platforms": self.platforms,
+            "locked_packages": locked,
+            "pinned_packages": pinned,
+            "virtual_packages": self.virtual_packages,
+            "channel_priority": self.priority,
+        }
+        if timeout:
+            kwargs["timeout"] = datetime.timedelta(seconds=float(timeout))
+        try:
+            records = await rattler.solve(self.channels, specs, **kwargs)
+        except Exception as exc:
+            if pinned and job.get("retry_unpinned", False):
+                # conda retries a failed --freeze-installed solve unfrozen
+                retry = dict(job, pinned=(), retry_unpinned=False)
+                retry["locked"] = list(job.get("locked", ())) + list(job["pinned"])
+                result = await self._solve(retry)
+                note = (
+                    "the frozen solve failed; solved again with installed"
+                    " packages preferred but free to move (as conda does)"
+                )
+                result["notes"] = [note, *result.get("notes", ())]
+                return result
+            return {
+                "label": job.get("label", ""),
+                **error_result(exc, job.get("specs", ())),
+                "seconds": time.perf_counter() - started,
+            }
+        return {
+            "label": job.get("label", ""),
+            "ok": True,
+            "records": [record_to_dict(r) for r in records],
+            "seconds": time.perf_counter() - started,
+        }
+
+    def solve_jobs(self, jobs: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        """Solve all jobs concurrently on the shared gateway; yield as they finish."""
+        jobs = list(jobs)
+        if not jobs:
+            return iter(())
+        results: list[dict[str, Any]] = []
+
+        async def run_all() -> None:
+            # load the repodata once before the solves share it
+            names = sorted(
+                {
+                    _match_spec(s).name.normalized
+                    for job in jobs
+                    for s in job.get("specs", ())
+                    if _match_spec(s).name is not None
+                }
+            )
+            try:
+                await self.gateway.query(self.channels, self.platforms, names)
+            except Exception as exc:
+                raise SolveError(f"cannot read the channels: {one_line(exc)}") from None
+            for fut in asyncio.as_completed([self._solve(j) for j in jobs]):
+                results.append(await fut)
+                stream(results[-1])
+
+        asyncio.run(run_all())
+        return iter(results)
+
+
+def versions() -> dict[str, str]:
+    """Backend versions for the report's notes."""
+    return {
+        "py-rattler": getattr(rattler, "__version__", "?"),
+        "python": _platform.python_version(),
+        "executable": sys.executable,
+    }

@@ -1,0 +1,860 @@
+"""Dry-run solves: what an install/update would do, and what a one-shot solve would do.
+
+Given the current state of a prefix and a request (``--install``,
+``--update``, ``--update-all``), :func:`propose` computes
+
+- the *incremental* result: what the normal command does now; installed
+  packages stay unless the request needs them to move (conda's default
+  ``install``: frozen first, then free to move; rattler: the installed records
+  as pinned, then as locked/preferred packages);
+- the *batch* result (with ``--batch`` or ``--update-all``): one fresh solve of
+  the explicit history specs plus the request, as if the environment were
+  created in one command;
+
+and compares them: ``batch vs current``, ``incremental vs batch``, plus
+``drift`` findings where the two disagree. Solvers run in a worker subprocess
+(``conda_guard.adapters.solve_worker``) under a time budget; this module is
+standard library only and never imports a solver.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform as _platform
+import queue
+import shlex
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .constants import DEFAULT_BATCH_TIMEOUT
+from .exceptions import SolveError, UnsatisfiableError, UsageError
+from .models import Record, State, channel_name
+
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Iterable, Mapping, Sequence
+
+    from .abi import AbiTable
+    from .analysis import Comparison
+    from .models import Finding
+
+SOLVERS = ("rattler", "conda")
+PRIORITIES = ("strict", "flexible", "disabled")
+#: environment variable naming the Python that runs the worker (e.g. one with conda)
+PYTHON_ENV = "CONDA_GUARD_SOLVE_PYTHON"
+_WORKER = "conda_guard.adapters.solve_worker"
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """The outcome of a dry-run: the incremental and (optional) batch states.
+
+    ``findings`` are the ``drift`` findings (incremental vs batch);
+    ``comparisons`` hold ``batch vs current`` and ``incremental vs batch``;
+    ``notes`` say what was skipped and why; ``commands`` suggest the one-shot
+    command that recreates the environment in batch.
+    """
+
+    current: State
+    incremental: State
+    batch: State | None = None
+    findings: tuple[Finding, ...] = ()
+    comparisons: tuple[Comparison, ...] = ()
+    notes: tuple[str, ...] = ()
+    commands: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SolveRequest:
+    """Everything a worker needs, independent of argparse."""
+
+    solver: str = "rattler"
+    channels: tuple[str, ...] = ()
+    platform: str = ""
+    channel_priority: str = "flexible"
+    virtual_packages: tuple[str, ...] | None = None
+    timeout: float = DEFAULT_BATCH_TIMEOUT
+    jobs: tuple[dict[str, Any], ...] = ()
+    prefix: str | None = None
+    python: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """The worker's stdin document."""
+        platforms = [self.platform, "noarch"] if self.platform != "noarch" else []
+        return {
+            "backend": self.solver,
+            "channels": list(self.channels),
+            "platforms": platforms or ["noarch"],
+            "channel_priority": self.channel_priority,
+            "virtual_packages": (
+                None if self.virtual_packages is None else list(self.virtual_packages)
+            ),
+            "prefix": self.prefix,
+            "jobs": [dict(j, timeout=self.timeout) for j in self.jobs],
+            **self.extra,
+        }
+
+
+@dataclass
+class WorkerOutcome:
+    """What came back from a worker: results by job label, and why some did not."""
+
+    results: dict[str, dict[str, Any]] = field(default_factory=dict)
+    error: str | None = None
+    timed_out: bool = False
+    crashed: str | None = None
+    seconds: float = 0.0
+
+
+# -- arguments -----------------------------------------------------------------
+
+
+def add_solve_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the dry-run solve options to ``parser`` (the ``diff`` subcommand)."""
+    group = parser.add_argument_group(
+        "dry-run solve",
+        "propose a change to a prefix and compare it (with --batch) to a one-shot "
+        "solve of everything the environment's history asked for",
+    )
+    group.add_argument(
+        "--install",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="SPEC",
+        help="what `conda install SPEC…` would do",
+    )
+    group.add_argument(
+        "--update",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="SPEC",
+        help="what `conda update SPEC…` would do (SPECs must be installed)",
+    )
+    group.add_argument(
+        "--update-all",
+        action="store_true",
+        help="what `conda update --all` would do (implies --batch)",
+    )
+    group.add_argument(
+        "--batch",
+        action="store_true",
+        help="also solve the history specs plus the request from scratch and compare",
+    )
+    group.add_argument(
+        "--solver",
+        choices=SOLVERS,
+        default="rattler",
+        help="solver backend (default: rattler; conda uses your configured solver)",
+    )
+    group.add_argument(
+        "-c",
+        "--channel",
+        action="append",
+        default=[],
+        metavar="C",
+        help="channel to solve against, highest priority first (repeatable; "
+        "default: the channels the environment's packages came from)",
+    )
+    group.add_argument(
+        "--strict-channel-priority",
+        action="store_const",
+        const="strict",
+        dest="channel_priority",
+        help="a package only comes from the highest-priority channel that has it",
+    )
+    group.add_argument(
+        "--channel-priority",
+        choices=PRIORITIES,
+        dest="channel_priority",
+        default=None,
+        help="channel priority (default: flexible, as conda's default)",
+    )
+    group.add_argument(
+        "--solve-timeout",
+        type=_positive_float,
+        default=DEFAULT_BATCH_TIMEOUT,
+        metavar="SECONDS",
+        help=f"time budget of the dry-run solves (default: {DEFAULT_BATCH_TIMEOUT:g});"
+        " a comparison that runs out of time is skipped with a note",
+    )
+    group.add_argument(
+        "--virtual-package",
+        action="append",
+        default=None,
+        metavar="SPEC",
+        help="a virtual package the solve assumes, e.g. __glibc=2.35, __cuda=12.4,"
+        " __unix (repeatable; default: detected on this machine)",
+    )
+    group.add_argument(
+        "--freeze-installed",
+        action="store_true",
+        default=None,
+        help="installed packages may not move (conda's default for install;"
+        " a failed frozen solve is retried unfrozen only without this flag)",
+    )
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise _arg_error(f"not a number: {text!r}") from None
+    if value <= 0:
+        raise _arg_error(f"must be > 0: {text!r}")
+    return value
+
+
+def _arg_error(message: str) -> Exception:
+    import argparse
+
+    return argparse.ArgumentTypeError(message)
+
+
+def wants_solve(args: argparse.Namespace) -> bool:
+    """True when the arguments ask for a dry-run solve."""
+    return bool(
+        getattr(args, "install", None)
+        or getattr(args, "update", None)
+        or getattr(args, "update_all", False)
+        or getattr(args, "batch", False)
+    )
+
+
+# -- specs -----------------------------------------------------------------------
+
+
+def spec_name(spec: str) -> str:
+    """The package name of a spec (``conda-forge::numpy>=2`` → ``numpy``)."""
+    from .adapters.solve_worker import spec_name as _name
+
+    return _name(spec)
+
+
+def _has_version(spec: str) -> bool:
+    from .matchspec import MatchSpec
+
+    try:
+        parsed = MatchSpec.parse(spec)
+    except ValueError:
+        return True
+    return parsed.version is not None or parsed.build is not None
+
+
+def _by_name(specs: Iterable[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for spec in specs:
+        name = spec_name(spec)
+        if not name:
+            raise UsageError(f"invalid spec {spec!r}")
+        out[name] = spec.strip()
+    return out
+
+
+def _record_json(rec: Record) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "name": rec.name,
+        "version": rec.version,
+        "build": rec.build,
+        "build_number": rec.build_number,
+        "subdir": rec.subdir,
+        "depends": list(rec.depends),
+        "constrains": list(rec.constrains),
+        "track_features": list(rec.track_features),
+        "channel": rec.channel,
+    }
+    for key in ("noarch", "url", "md5", "sha256", "fn", "timestamp"):
+        value = getattr(rec, key)
+        if value:
+            out[key] = value
+    return out
+
+
+def record_from_solver(data: Mapping[str, Any], source: str = "") -> Record:
+    """A worker's repodata-shaped dict as a :class:`Record`."""
+    track = data.get("track_features") or ()
+    if isinstance(track, str):
+        track = tuple(t for t in track.replace(",", " ").split() if t)
+    noarch = data.get("noarch")
+    if isinstance(noarch, dict):
+        noarch = noarch.get("type")
+    if noarch is True:
+        noarch = "generic"
+    channel = data.get("channel") or ""
+    url = data.get("url")
+    if not channel and url:
+        channel = url.rsplit("/", 1)[0]
+    return Record(
+        name=data["name"],
+        version=str(data["version"]),
+        build=data.get("build", ""),
+        build_number=int(data.get("build_number") or 0),
+        channel=channel_name(channel),
+        subdir=data.get("subdir", ""),
+        depends=tuple(data.get("depends") or ()),
+        constrains=tuple(data.get("constrains") or ()),
+        track_features=tuple(track),
+        noarch=str(noarch) if noarch else None,
+        url=url,
+        md5=data.get("md5"),
+        sha256=data.get("sha256"),
+        fn=data.get("fn"),
+        timestamp=data.get("timestamp"),
+        source=source or None,
+    )
+
+
+def _conda_records(state: State) -> list[Record]:
+    return [r for r in state if not r.pip and not r.name.startswith("__")]
+
+
+def host_platform() -> str:
+    """conda's subdir name for this machine."""
+    machine = _platform.machine().lower()
+    arch = {
+        "x86_64": "64",
+        "amd64": "64",
+        "aarch64": "aarch64",
+        "arm64": "arm64",
+        "ppc64le": "ppc64le",
+        "s390x": "s390x",
+    }.get(machine, "64")
+    if sys.platform.startswith("linux"):
+        return f"linux-{arch}"
+    if sys.platform == "darwin":
+        return f"osx-{arch}"
+    if sys.platform.startswith("win"):
+        return "win-64" if arch == "64" else f"win-{arch}"
+    return f"linux-{arch}"
+
+
+def target_platform(current: State, given: str | None = None) -> str:
+    """The subdir to solve for: given, the state's, its records', or this host's."""
+    if given:
+        return given
+    if current.platform:
+        return current.platform
+    subdirs = Counter(r.subdir for r in _conda_records(current))
+    subdirs.pop("noarch", None)
+    subdirs.pop("", None)
+    if subdirs:
+        return subdirs.most_common(1)[0][0]
+    return host_platform()
+
+
+def channel_url(channel: str) -> str:
+    """A channel as a solver source: names stay, local paths become file URLs."""
+    ch = channel.strip()
+    if ch.startswith("pkgs/"):
+        return f"https://repo.anaconda.com/{ch}"
+    if ch.startswith(("/", "./", "../", "~")) or (len(ch) > 2 and ch[1:3] == ":\\"):
+        return Path(ch).expanduser().resolve().as_uri()
+    return ch
+
+
+def default_channels(current: State) -> list[str]:
+    """The channels the installed packages came from, most used first."""
+    counts = Counter(r.channel for r in _conda_records(current) if r.channel)
+    counts.pop("pypi", None)
+    counts.pop("<unknown>", None)
+    return [ch for ch, _ in counts.most_common()]
+
+
+# -- jobs ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The specs of the incremental and batch solves, and how they were chosen."""
+
+    mode: str  # install | update | update-all | batch
+    request: dict[str, str]
+    incremental_specs: tuple[str, ...]
+    locked: tuple[Record, ...]
+    pinned: tuple[Record, ...]
+    retry_unpinned: bool
+    batch_specs: tuple[str, ...]
+    explicit: dict[str, str]
+    notes: tuple[str, ...] = ()
+
+
+def plan_solves(
+    current: State,
+    *,
+    install: Sequence[str] = (),
+    update: Sequence[str] = (),
+    update_all: bool = False,
+    freeze_installed: bool | None = None,
+) -> Plan:
+    """Build the specs/locked/pinned sets the way conda's solver would.
+
+    - install (conda's default ``FREEZE_INSTALLED``): history specs + request,
+      installed packages pinned, retried as locked (preferred, free to move) when
+      the frozen solve fails;
+    - update (``UPDATE_SPECS``): history specs + request, installed packages locked;
+    - update --all (``UPDATE_ALL``): the *names* of the history specs, nothing
+      locked (conda drops their version constraints);
+    - a python already installed keeps its minor version unless the request
+      names python (conda's business rule);
+    - batch: the history specs (with their constraints) + the request, fresh.
+    """
+    request = _by_name([*install, *update])
+    records = {r.name: r for r in _conda_records(current)}
+    if update:
+        missing = sorted(n for n in _by_name(update) if n not in records)
+        if missing:
+            raise UsageError(
+                "--update only updates installed packages; not installed: "
+                + ", ".join(missing)
+                + " (use --install)"
+            )
+    history = {
+        name: spec
+        for name, spec in current.explicit.items()
+        if not name.startswith("__")
+    }
+    notes: list[str] = []
+    if not history and records:
+        notes.append(
+            "the environment has no history specs; every installed package name"
+            " counts as requested"
+        )
+        history = {name: name for name in records}
+    explicit = {**history, **request}
+    if update_all:
+        mode = "update-all"
+        specs = {name: name for name in history}
+        specs.update(request)
+        locked: tuple[Record, ...] = ()
+        pinned: tuple[Record, ...] = ()
+        retry = False
+    else:
+        mode = "update" if update and not install else "install"
+        if not request:
+            mode = "batch"
+        specs = dict(explicit)
+        keep = tuple(r for n, r in sorted(records.items()) if n not in request)
+        frozen = freeze_installed if freeze_installed is not None else mode == "install"
+        if frozen:
+            locked, pinned, retry = (), keep, freeze_installed is None
+        else:
+            locked, pinned, retry = keep, (), False
+    python = records.get("python")
+    if python is not None and "python" not in request:
+        if "python" not in specs or not _has_version(specs["python"]):
+            minor = ".".join(python.version.split(".")[:2])
+            specs["python"] = f"python {minor}.*"
+    return Plan(
+        mode=mode,
+        request=request,
+        incremental_specs=tuple(specs.values()),
+        locked=locked,
+        pinned=pinned,
+        retry_unpinned=retry,
+        batch_specs=tuple(explicit.values()),
+        explicit=explicit,
+        notes=tuple(notes),
+    )
+
+
+# -- worker ----------------------------------------------------------------------
+
+
+def _worker_env() -> dict[str, str]:
+    env = dict(os.environ)
+    root = str(Path(__file__).resolve().parents[1])
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (root, env.get("PYTHONPATH", "")) if p
+    )
+    env.setdefault("PYTHONIOENCODING", "utf-8")
+    return env
+
+
+def run_worker(
+    document: Mapping[str, Any], *, timeout: float, python: str | None = None
+) -> WorkerOutcome:
+    """Run the solve worker on ``document``; stop it when ``timeout`` runs out.
+
+    Results are read line by line as they come; the worker is killed at the
+    deadline and whatever arrived is returned. A worker that exits badly after
+    its final ``done`` line counts as a success (py-rattler can crash at exit).
+    """
+    exe = python or os.environ.get(PYTHON_ENV) or sys.executable
+    started = time.perf_counter()
+    try:
+        proc = subprocess.Popen(
+            [exe, "-m", _WORKER],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=_worker_env(),
+        )
+    except OSError as exc:
+        raise SolveError(f"cannot start the solve worker {exe}: {exc}") from None
+    lines: queue.Queue[bytes | None] = queue.Queue()
+    errors: list[bytes] = []
+
+    def pump_out() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.put(line)
+        lines.put(None)
+
+    def pump_err() -> None:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            if len(errors) < 200:
+                errors.append(line)
+
+    threads = [
+        threading.Thread(target=pump_out, daemon=True),
+        threading.Thread(target=pump_err, daemon=True),
+    ]
+    for t in threads:
+        t.start()
+    outcome = WorkerOutcome()
+    try:
+        assert proc.stdin is not None
+        proc.stdin.write(json.dumps(document).encode())
+        proc.stdin.close()
+    except OSError:
+        pass  # the worker died at once; its stderr says why
+    deadline = started + timeout
+    done = False
+    while True:
+        remaining = deadline - time.perf_counter()
+        if remaining <= 0:
+            outcome.timed_out = True
+            break
+        try:
+            raw = lines.get(timeout=remaining)
+        except queue.Empty:
+            outcome.timed_out = True
+            break
+        if raw is None:
+            break
+        try:
+            message = json.loads(raw)
+        except ValueError:
+            continue
+        event = message.get("event")
+        if event == "result":
+            outcome.results[message.get("label", "")] = message
+        elif event == "error":
+            outcome.error = message.get("message", "the solve worker failed")
+        elif event == "done":
+            done = True
+            break
+    if outcome.timed_out:
+        proc.kill()
+    try:
+        rc = proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        rc = proc.wait()
+    for t in threads:
+        t.join(timeout=1)
+    if not done and not outcome.timed_out:
+        tail = b"".join(errors[-5:]).decode("utf-8", "replace").strip()
+        last = tail.splitlines()[-1] if tail else ""
+        outcome.crashed = f"the solve worker exited with code {rc}" + (
+            f": {last}" if last else ""
+        )
+    outcome.seconds = time.perf_counter() - started
+    return outcome
+
+
+def solve_request(request: SolveRequest) -> WorkerOutcome:
+    """Run ``request`` in a worker under its time budget."""
+    return run_worker(request.to_json(), timeout=request.timeout, python=request.python)
+
+
+# -- propose ---------------------------------------------------------------------
+
+
+def _unsat_message(what: str, result: Mapping[str, Any]) -> str:
+    conflicts = result.get("conflicts") or ()
+    head = f"{what} is unsatisfiable"
+    if conflicts:
+        head += ": conflicting specs " + ", ".join(f"'{c}'" for c in conflicts)
+    chain = str(result.get("message", "")).strip()
+    if chain:
+        head += "\n" + "\n".join("  " + line for line in chain.splitlines())
+    return head
+
+
+def _state_from(
+    result: Mapping[str, Any],
+    current: State,
+    *,
+    source: str,
+    explicit: Mapping[str, str],
+    platform: str,
+) -> State:
+    records = [record_from_solver(d, source) for d in result.get("records", ())]
+    records = [r for r in records if not r.name.startswith("__")]
+    # packages installed by other tools (pip) stay where they are
+    records.extend(r for r in current if r.pip)
+    return State.from_records(
+        records,
+        source=source,
+        kind="solve",
+        explicit=dict(explicit),
+        prefix=current.prefix,
+        platform=platform,
+        frozen=current.frozen,
+    )
+
+
+def _command_word(plan: Plan) -> str:
+    return {
+        "install": "install",
+        "update": "update",
+        "update-all": "update --all",
+        "batch": "create (batch)",
+    }[plan.mode]
+
+
+def one_shot_command(
+    current: State,
+    specs: Sequence[str],
+    channels: Sequence[str],
+    *,
+    strict: bool = False,
+) -> str:
+    """``conda create -n NAME --override-channels -c … spec…`` for a batch solve."""
+    name = Path(current.prefix).name if current.prefix else "NAME"
+    parts = ["conda", "create", "-n", name, "--override-channels"]
+    for ch in channels:
+        parts += ["-c", ch]
+    if strict:
+        parts.append("--strict-channel-priority")
+    parts += list(specs)
+    return " ".join(shlex.quote(p) for p in parts)
+
+
+def propose(args: argparse.Namespace, current: State) -> Proposal:
+    """Dry-run the request in ``args`` against ``current`` (see the module doc)."""
+    install = list(getattr(args, "install", None) or ())
+    update = list(getattr(args, "update", None) or ())
+    update_all = bool(getattr(args, "update_all", False))
+    batch = bool(getattr(args, "batch", False)) or update_all
+    if update_all and update:
+        raise UsageError("--update-all takes no SPEC; use --update SPEC… instead")
+    plan = plan_solves(
+        current,
+        install=install,
+        update=update,
+        update_all=update_all,
+        freeze_installed=getattr(args, "freeze_installed", None),
+    )
+    platform = target_platform(current, getattr(args, "platform", None))
+    channels = [channel_url(c) for c in (getattr(args, "channel", None) or ())]
+    notes = list(plan.notes)
+    if not channels:
+        channels = [channel_url(c) for c in default_channels(current)]
+        if not channels:
+            raise UsageError("no channel to solve against: pass -c/--channel")
+        notes.append("channels (from the installed packages): " + ", ".join(channels))
+    priority = getattr(args, "channel_priority", None) or "flexible"
+    solver = getattr(args, "solver", None) or "rattler"
+    virtual = getattr(args, "virtual_package", None)
+    timeout = float(getattr(args, "solve_timeout", None) or DEFAULT_BATCH_TIMEOUT)
+    return propose_plan(
+        current,
+        plan,
+        channels=channels,
+        platform=platform,
+        priority=priority,
+        solver=solver,
+        virtual_packages=None if virtual is None else tuple(virtual),
+        timeout=timeout,
+        batch=batch,
+        notes=notes,
+    )
+
+
+def propose_plan(
+    current: State,
+    plan: Plan,
+    *,
+    channels: Sequence[str],
+    platform: str,
+    priority: str = "flexible",
+    solver: str = "rattler",
+    virtual_packages: tuple[str, ...] | None = None,
+    timeout: float = DEFAULT_BATCH_TIMEOUT,
+    batch: bool = False,
+    notes: Sequence[str] = (),
+    python: str | None = None,
+    table: AbiTable | None = None,
+) -> Proposal:
+    """Run the solves of ``plan`` and build the :class:`Proposal`."""
+    notes = list(notes)
+    jobs: list[dict[str, Any]] = []
+    if plan.mode != "batch":
+        jobs.append(
+            {
+                "label": "incremental",
+                "specs": list(plan.incremental_specs),
+                "locked": [_record_json(r) for r in plan.locked],
+                "pinned": [_record_json(r) for r in plan.pinned],
+                "retry_unpinned": plan.retry_unpinned,
+                "command": "update"
+                if plan.mode in ("update", "update-all")
+                else "install",
+                "update_all": plan.mode == "update-all",
+                "request": list(plan.request.values()),
+            }
+        )
+    if batch or plan.mode == "batch":
+        jobs.append(
+            {
+                "label": "batch",
+                "specs": list(plan.batch_specs),
+                "command": "create",
+                "request": list(plan.batch_specs),
+            }
+        )
+    request = SolveRequest(
+        solver=solver,
+        channels=tuple(channels),
+        platform=platform,
+        channel_priority=priority,
+        virtual_packages=virtual_packages,
+        timeout=timeout,
+        jobs=tuple(jobs),
+        prefix=current.prefix,
+        python=python,
+    )
+    outcome = solve_request(request)
+    if outcome.error:
+        raise SolveError(outcome.error)
+    word = _command_word(plan)
+    where = f"{solver}, {priority} channel priority"
+    incremental = current
+    if plan.mode != "batch":
+        result = outcome.results.get("incremental")
+        if result is None:
+            if outcome.timed_out:
+                raise SolveError(
+                    f"the dry-run {word} did not finish within {timeout:g} s"
+                    " (--solve-timeout); nothing to compare"
+                )
+            raise SolveError(outcome.crashed or "the solve worker returned nothing")
+        if not result.get("ok"):
+            _raise_failed(
+                f"the request ({word} {' '.join(plan.request.values())})".replace(
+                    " )", ")"
+                ),
+                result,
+            )
+        notes.extend(result.get("notes", ()))
+        incremental = _state_from(
+            result,
+            current,
+            source=f"dry-run {word} {' '.join(plan.request.values())}".strip()
+            + f" ({where})",
+            explicit=plan.explicit,
+            platform=platform,
+        )
+    batch_state: State | None = None
+    findings: list[Finding] = []
+    comparisons: list[Comparison] = []
+    commands: list[str] = []
+    if batch or plan.mode == "batch":
+        commands.append(
+            one_shot_command(
+                current, plan.batch_specs, channels, strict=priority == "strict"
+            )
+        )
+        result = outcome.results.get("batch")
+        if result is None:
+            why = (
+                f"it did not finish within {timeout:g} s (--solve-timeout)"
+                if outcome.timed_out
+                else outcome.crashed or "the worker returned nothing"
+            )
+            notes.append(
+                "batch comparison skipped (batch vs current, incremental vs batch):"
+                f" the one-shot solve of the history specs plus the request: {why}"
+            )
+        elif not result.get("ok"):
+            from .rules.drift import unsatisfiable_finding
+
+            if result.get("error") == "unsatisfiable":
+                findings.append(
+                    unsatisfiable_finding(
+                        plan.batch_specs,
+                        tuple(result.get("conflicts") or ()),
+                        str(result.get("message", "")),
+                    )
+                )
+            notes.append(
+                "batch comparison skipped: "
+                + _unsat_message(
+                    "a one-shot solve of the history specs plus the request", result
+                ).splitlines()[0]
+            )
+        else:
+            batch_state = _state_from(
+                result,
+                current,
+                source=f"one-shot create of the history specs + request ({where})",
+                explicit=plan.explicit,
+                platform=platform,
+            )
+            findings, comparisons = _compare(
+                current, incremental, batch_state, plan, table
+            )
+    return Proposal(
+        current=current,
+        incremental=incremental,
+        batch=batch_state,
+        findings=tuple(findings),
+        comparisons=tuple(comparisons),
+        notes=tuple(dict.fromkeys(notes)),
+        commands=tuple(commands),
+    )
+
+
+def _raise_failed(what: str, result: Mapping[str, Any]) -> None:
+    if result.get("error") == "unsatisfiable":
+        raise UnsatisfiableError(
+            _unsat_message(what, result), tuple(result.get("conflicts") or ())
+        )
+    if result.get("error") == "timeout":
+        raise SolveError(
+            f"{what}: the solver ran out of time ({result.get('message')})"
+        )
+    raise SolveError(f"{what}: {result.get('message', 'the solve failed')}")
+
+
+def _compare(
+    current: State,
+    incremental: State,
+    batch: State,
+    plan: Plan,
+    table: AbiTable | None,
+) -> tuple[list[Finding], list[Comparison]]:
+    from .abi import load_table
+    from .analysis import Comparison, analyze
+    from .rules.drift import drift_findings
+
+    table = table or load_table()
+    findings = list(drift_findings(incremental, batch, table))
+    comparisons = [Comparison("batch vs current", analyze(current, batch, table=table))]
+    if plan.mode != "batch":
+        comparisons.append(
+            Comparison("incremental vs batch", analyze(batch, incremental, table=table))
+        )
+    return findings, comparisons
