@@ -1,0 +1,51 @@
+"""Link-level proof from binaries: sonames, symbol versions, pip extensions.
+
+Conda only knows the dependencies packages declare; what fails at import time
+is the binaries. This package reads the shared objects and executables that
+stay in a prefix and checks them against what the prefix will provide after a
+transaction (see :func:`check_links`), and finds pip-installed compiled
+extensions conda cannot see (:func:`pip_extensions`, :func:`pip_findings`).
+
+Binary-format library: **pyelftools**. It is pure Python (one wheel for every
+platform and Python, nothing to compile, installs where conda runs), BSD
+licensed, maintained (releases through 2025, 0.33 here) and small. LIEF reads
+ELF, Mach-O and PE but ships a native extension per platform/Python (~20 MB
+wheels; not built for every interpreter conda runs on), which is a heavy,
+fragile dependency for a conda plugin that only needs dynamic-section
+entries and GNU version tables. The reader interface
+(:mod:`conda_guard.binaries.formats`) is format-neutral, so a Mach-O
+(``LC_LOAD_DYLIB``/``LC_ID_DYLIB``) or PE (import table) reader can be added
+beside :mod:`~conda_guard.binaries.elf` — with LIEF or by hand — without
+changing callers.
+
+Modules: ``formats`` (neutral result, reader protocol), ``elf`` (the ELF
+reader), ``scan`` (what to read, the per-file cache), ``pip`` (non-conda
+dists), ``links`` (the checks). Nothing here imports conda; pyelftools is
+imported only when a binary is read.
+"""
+
+from __future__ import annotations
+
+from conda_guard.binaries.formats import BinaryInfo, read_binary, sniff_format
+from conda_guard.binaries.links import LinkReport, check_links
+from conda_guard.binaries.pip import (
+    PipDist,
+    find_pip_dists,
+    pip_extensions,
+    pip_findings,
+)
+from conda_guard.binaries.scan import default_cache_dir, incoming_from_cache
+
+__all__ = [
+    "BinaryInfo",
+    "LinkReport",
+    "PipDist",
+    "check_links",
+    "default_cache_dir",
+    "find_pip_dists",
+    "incoming_from_cache",
+    "pip_extensions",
+    "pip_findings",
+    "read_binary",
+    "sniff_format",
+]

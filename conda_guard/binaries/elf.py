@@ -1,0 +1,199 @@
+"""Read the dynamic-linking facts of an ELF file with pyelftools.
+
+We read what the dynamic loader reads: the program headers, the ``PT_DYNAMIC``
+segment (``DT_NEEDED``, ``DT_SONAME``, ``DT_RUNPATH``/``DT_RPATH``) and the
+GNU version tables it points to (``DT_VERNEED``: the ``GLIBCXX_3.4.30`` a
+binary needs from ``libstdc++.so.6``; ``DT_VERDEF``: the versions a library
+defines). Section headers are not used, so stripped binaries read the same.
+
+pyelftools' ``ELFStructs`` supplies the record layouts (any word size and
+byte order, machine-specific ``p_type``/``d_tag`` values); they are built
+once per layout and reused, because building them is most of the cost of
+``ELFFile()`` (about 0.5 ms a file, too slow for 500 files in a second).
+Imports pyelftools; nothing else outside the standard library.
+"""
+
+from __future__ import annotations
+
+import functools
+import struct
+from typing import IO, TYPE_CHECKING, Any
+
+from elftools.common.exceptions import ELFError
+from elftools.common.utils import struct_parse
+from elftools.construct import ConstructError
+from elftools.elf.constants import VER_FLAGS
+from elftools.elf.structs import ELFStructs
+
+from conda_guard.binaries.formats import BinaryInfo, BinaryReadError
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+# Bounds against malformed files (real binaries stay far below these).
+_MAX_DYN = 4096
+_MAX_VERSIONS = 4096
+_MAX_STRTAB = 64 << 20
+
+
+class ElfReader:
+    """The :class:`~conda_guard.binaries.formats.BinaryReader` for ELF."""
+
+    format = "elf"
+
+    def sniff(self, head: bytes) -> bool:
+        """True for the ELF magic."""
+        return head[:4] == b"\x7fELF"
+
+    def read(self, path: Path) -> BinaryInfo:
+        """Read one ELF file (see :func:`read_elf`)."""
+        return read_elf(path)
+
+
+@functools.cache
+def _header_structs(elfclass: int, little_endian: bool) -> ELFStructs:
+    structs = ELFStructs(little_endian=little_endian, elfclass=elfclass)
+    structs.create_basic_structs()
+    return structs
+
+
+@functools.cache
+def _structs(
+    elfclass: int, little_endian: bool, e_type: Any, e_machine: Any, osabi: Any
+) -> ELFStructs:
+    structs = ELFStructs(little_endian=little_endian, elfclass=elfclass)
+    structs.create_basic_structs()
+    structs.create_advanced_structs(e_type, e_machine, osabi)
+    return structs
+
+
+def read_elf(path: Path) -> BinaryInfo:
+    """The :class:`BinaryInfo` of the ELF file at ``path``.
+
+    A file without a dynamic segment (static executable, object file) gives
+    an info with no needed libraries. Raises :class:`BinaryReadError` when the
+    file is not ELF or is malformed, ``OSError`` when it cannot be opened.
+    """
+    with open(path, "rb") as stream:
+        try:
+            return _read(stream)
+        except (
+            ELFError,
+            ConstructError,
+            struct.error,
+            ValueError,
+            IndexError,
+            KeyError,
+        ) as exc:
+            raise BinaryReadError(f"{path}: malformed ELF: {exc}") from exc
+
+
+def _read(stream: IO[bytes]) -> BinaryInfo:
+    ident = stream.read(16)
+    if len(ident) < 16 or ident[:4] != b"\x7fELF":
+        raise BinaryReadError("not an ELF file")
+    elfclass = {1: 32, 2: 64}.get(ident[4])
+    little = {1: True, 2: False}.get(ident[5])
+    if elfclass is None or little is None:
+        raise BinaryReadError(f"bad ELF class/data bytes {ident[4]}/{ident[5]}")
+    ehdr = struct_parse(_header_structs(elfclass, little).Elf_Ehdr, stream, 0)
+    osabi = ehdr["e_ident"]["EI_OSABI"]
+    structs = _structs(elfclass, little, ehdr["e_type"], ehdr["e_machine"], osabi)
+    machine = str(ehdr["e_machine"])
+
+    loads: list[tuple[int, int, int]] = []  # (vaddr, filesz, offset)
+    dynamic: tuple[int, int] | None = None
+    phdr = structs.Elf_Phdr
+    for index in range(min(ehdr["e_phnum"], 1024)):
+        seg = struct_parse(phdr, stream, ehdr["e_phoff"] + index * ehdr["e_phentsize"])
+        if seg["p_type"] == "PT_LOAD":
+            loads.append((seg["p_vaddr"], seg["p_filesz"], seg["p_offset"]))
+        elif seg["p_type"] == "PT_DYNAMIC":
+            dynamic = (seg["p_offset"], seg["p_filesz"])
+    if dynamic is None:
+        return BinaryInfo(format="elf", machine=machine)
+
+    tags: dict[str, int] = {}
+    needed_at: list[int] = []
+    dyn = structs.Elf_Dyn
+    size = dyn.sizeof()
+    stream.seek(dynamic[0])
+    for _ in range(min(dynamic[1] // size, _MAX_DYN)):
+        entry = dyn.parse_stream(stream)
+        tag = entry["d_tag"]
+        if tag == "DT_NULL":
+            break
+        if tag == "DT_NEEDED":
+            needed_at.append(entry["d_val"])
+        elif isinstance(tag, str):
+            tags.setdefault(tag, entry["d_val"])
+
+    def offset(vaddr: int) -> int:
+        for start, filesz, file_offset in loads:
+            if start <= vaddr < start + filesz:
+                return vaddr - start + file_offset
+        raise BinaryReadError(f"address {vaddr:#x} is outside the loaded segments")
+
+    if "DT_STRTAB" not in tags:
+        return BinaryInfo(format="elf", machine=machine)
+    stream.seek(offset(tags["DT_STRTAB"]))
+    strtab = stream.read(min(tags.get("DT_STRSZ", _MAX_STRTAB), _MAX_STRTAB))
+
+    def string(at: int) -> str:
+        if at >= len(strtab):
+            raise BinaryReadError(f"string offset {at} beyond the string table")
+        end = strtab.find(b"\0", at)
+        return strtab[at : end if end >= 0 else len(strtab)].decode(
+            "utf-8", "surrogateescape"
+        )
+
+    soname = string(tags["DT_SONAME"]) if "DT_SONAME" in tags else None
+    path_tag = tags.get("DT_RUNPATH", tags.get("DT_RPATH"))
+    runpath = tuple(p for p in string(path_tag).split(":") if p) if path_tag else ()
+    return BinaryInfo(
+        format="elf",
+        soname=soname,
+        needed=tuple(string(at) for at in needed_at),
+        runpath=runpath,
+        version_needs=_version_needs(stream, structs, tags, offset, string),
+        version_defs=_version_defs(stream, structs, tags, offset, string),
+        machine=machine,
+    )
+
+
+def _version_needs(stream, structs, tags, offset, string):  # type: ignore[no-untyped-def]
+    if "DT_VERNEED" not in tags:
+        return ()
+    out: list[tuple[str, tuple[str, ...]]] = []
+    at = offset(tags["DT_VERNEED"])
+    for _ in range(min(tags.get("DT_VERNEEDNUM", 0), _MAX_VERSIONS)):
+        need = struct_parse(structs.Elf_Verneed, stream, at)
+        names: list[str] = []
+        aux_at = at + need["vn_aux"]
+        for _ in range(min(need["vn_cnt"], _MAX_VERSIONS)):
+            aux = struct_parse(structs.Elf_Vernaux, stream, aux_at)
+            names.append(string(aux["vna_name"]))
+            if not aux["vna_next"]:
+                break
+            aux_at += aux["vna_next"]
+        out.append((string(need["vn_file"]), tuple(names)))
+        if not need["vn_next"]:
+            break
+        at += need["vn_next"]
+    return tuple(out)
+
+
+def _version_defs(stream, structs, tags, offset, string):  # type: ignore[no-untyped-def]
+    if "DT_VERDEF" not in tags:
+        return ()
+    out: list[str] = []
+    at = offset(tags["DT_VERDEF"])
+    for _ in range(min(tags.get("DT_VERDEFNUM", 0), _MAX_VERSIONS)):
+        vdef = struct_parse(structs.Elf_Verdef, stream, at)
+        if vdef["vd_cnt"] and not vdef["vd_flags"] & VER_FLAGS.VER_FLG_BASE:
+            aux = struct_parse(structs.Elf_Verdaux, stream, at + vdef["vd_aux"])
+            out.append(string(aux["vda_name"]))
+        if not vdef["vd_next"]:
+            break
+        at += vdef["vd_next"]
+    return tuple(out)
