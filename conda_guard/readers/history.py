@@ -71,14 +71,16 @@ def split_dist(dist: str) -> tuple[str, str, str]:
 
 
 def build_number_from_build(build: str) -> int:
-    """The trailing digits of a build string (rattler's rule), else 0."""
-    m = re.search(r"(\d+)$", build)
-    if not m:
-        return 0
-    try:
-        return int(m.group(1))
-    except ValueError:  # pragma: no cover - digits always parse
-        return 0
+    """The build number a build string carries, else 0.
+
+    The last ``_``-separated part made only of digits: ``hc74c709_3_cpython``
+    → 3, ``13_linux64_mkl`` → 13, ``py312h58c1407_0`` → 0, ``2_gnu`` → 2.
+    Used only where the source has no ``build_number`` field.
+    """
+    for part in reversed(build.split("_")):
+        if part.isdigit() and part.isascii():
+            return int(part)
+    return 0
 
 
 def split_channel(channel: str) -> tuple[str, str]:
