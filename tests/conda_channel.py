@@ -141,7 +141,9 @@ def _write_package(record: dict, fn: str, out_dir: Path) -> None:
         (info / "index.json").write_text(json.dumps(index, indent=2, sort_keys=True))
         (info / "paths.json").write_text('{"paths": [], "paths_version": 1}')
         (info / "files").write_text("")
-        cph.create(tmp, ["info/index.json", "info/paths.json", "info/files"], fn, str(out_dir))
+        cph.create(
+            tmp, ["info/index.json", "info/paths.json", "info/files"], fn, str(out_dir)
+        )
 
 
 def build_channels(root: Path) -> dict[str, Path]:

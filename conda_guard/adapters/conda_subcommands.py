@@ -1,0 +1,191 @@
+"""``conda guard``: the standalone commands inside conda, plus strict install/update.
+
+``diff``, ``history`` and ``check`` are the parsers and commands of
+:mod:`conda_guard.cli`, with ``-n NAME`` and the default environment resolved
+by conda. ``install`` and ``update`` take conda's own arguments (its parsers
+are reused) and run conda's command with the guard in block mode, plus
+``--fail-on``, ``--accept RULE|PKG`` and ``--batch``.
+
+``configure_parser`` runs whenever conda builds its parser (nearly every
+command): it only builds argparse objects.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+STRICT_HELP = {
+    "install": (
+        "conda install with the guard in block mode: refuse findings at or above "
+        "--fail-on unless accepted with --accept."
+    ),
+    "update": (
+        "conda update with the guard in block mode: refuse findings at or above "
+        "--fail-on unless accepted with --accept."
+    ),
+}
+
+
+def _subparsers(parser: argparse.ArgumentParser) -> Any:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return action
+    return parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+
+def _add_strict_options(p: argparse.ArgumentParser) -> None:
+    group = p.add_argument_group("conda-guard")
+    group.add_argument(
+        "--fail-on",
+        dest="guard_fail_on",
+        choices=("info", "low", "medium", "high"),
+        default=None,
+        help="refuse findings at or above this severity "
+        "(default: plugins.guard_fail_on, 'high')",
+    )
+    group.add_argument(
+        "--accept",
+        dest="guard_accept",
+        action="append",
+        default=[],
+        metavar="RULE|PKG",
+        help="accept the findings of a rule id, or about a package name or match "
+        "spec, for this command (repeatable)",
+    )
+    group.add_argument(
+        "--batch",
+        dest="guard_batch",
+        action="store_true",
+        help="install the batch solution (all specs solved at once) instead of "
+        "conda's incremental one",
+    )
+
+
+def configure_parser(parser: argparse.ArgumentParser) -> None:
+    """Add ``diff``/``history``/``check`` (from the CLI) and ``install``/``update``."""
+    from conda.cli.main_install import configure_parser as conda_install
+    from conda.cli.main_update import configure_parser as conda_update
+
+    from ..cli import configure_parser as configure_core
+
+    parser.description = (
+        "Show and stop ABI-breaking changes to conda environments (numpy ABI, "
+        "BLAS, CUDA -> CPU, Python minor, C++ runtime, OpenSSL, channel mixing)."
+    )
+    configure_core(parser)
+    sub = _subparsers(parser)
+    for name, configure in (("install", conda_install), ("update", conda_update)):
+        p = configure(sub)
+        p.description = STRICT_HELP[name]
+        _add_strict_options(p)
+    # the strict commands' help lines in `conda guard -h`
+    for choice in sub._choices_actions:
+        if choice.dest in STRICT_HELP:
+            choice.help = STRICT_HELP[choice.dest]
+
+
+def split_accept(values: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``--accept`` values → (rule ids, package names or specs)."""
+    from ..rules import RULE_IDS
+
+    rules = tuple(v for v in values if v in RULE_IDS)
+    packages = tuple(v for v in values if v not in RULE_IDS)
+    return rules, packages
+
+
+def execute(args: argparse.Namespace) -> int:
+    """Run ``conda guard <command>``; the return value is the exit code."""
+    command = getattr(args, "command", None)
+    if command in STRICT_HELP:
+        return run_strict(args, command)
+    _resolve_prefix(args, command)
+    from ..cli import run
+
+    return run(args)
+
+
+def _resolve_prefix(args: argparse.Namespace, command: str | None) -> None:
+    """``-n NAME`` and the default environment, as conda resolves them."""
+    from conda.base.context import context
+
+    positional = getattr(args, "before" if command == "diff" else "target", None)
+    if getattr(args, "prefix", None) or positional:
+        return
+    if getattr(args, "name", None) or command in ("history", "check", "diff"):
+        args.prefix = context.target_prefix
+        args.name = None
+
+
+def run_strict(args: argparse.Namespace, command: str) -> int:
+    """conda's install/update with the guard in block mode for this run."""
+    from . import conda_hooks
+
+    rules, packages = split_accept(args.guard_accept)
+    overrides: dict[str, Any] = {"mode": "block", "ignore": rules, "allow": packages}
+    if args.guard_fail_on:
+        overrides["fail_on"] = args.guard_fail_on
+    conda_hooks.OVERRIDES.clear()
+    conda_hooks.OVERRIDES.update(overrides)
+    try:
+        if args.guard_batch:
+            _apply_batch(args, command)
+            command = "install"  # the batch records, pinned exactly
+        if command == "install" and getattr(args, "revision", None) is not None:
+            conda_hooks.pre_command("install")
+        if command == "install":
+            from conda.cli.main_install import execute as conda_execute
+        else:
+            from conda.cli.main_update import execute as conda_execute
+        return conda_execute(args, None) or 0
+    finally:
+        conda_hooks.OVERRIDES.clear()
+
+
+def _apply_batch(args: argparse.Namespace, command: str) -> None:
+    """Replace the request by the exact records of a batch solve."""
+    from conda.base.context import context
+
+    from ..exceptions import UsageError
+    from .conda_hooks import is_update_all, read_before
+
+    try:
+        from .. import solve
+    except ImportError as exc:
+        raise UsageError(f"--batch needs the solve layer ({exc})") from None
+    specs = [str(p) for p in args.packages or ()]
+    update_all = command == "update" and is_update_all(args)
+    ns = argparse.Namespace(
+        install=specs if command == "install" else [],
+        update=specs if command == "update" and not update_all else [],
+        update_all=update_all,
+        batch=True,
+        solver="rattler",
+        channel=list(context.channels),
+        strict_channel_priority=str(context.channel_priority).endswith("strict"),
+        solve_timeout=context.plugins.guard_batch_timeout,
+        virtual_package=[],
+        prefix=context.target_prefix,
+        name=None,
+    )
+    current = read_before(context.target_prefix)
+    proposal = solve.propose(ns, current)
+    batch = proposal.batch
+    if batch is None:
+        raise UsageError("the batch solve gave no solution; run without --batch")
+    changed = [
+        r
+        for r in batch
+        if not r.pip and (current.get(r.name) is None or current.get(r.name) != r)
+    ]
+    args.packages = [
+        (f"{r.channel}::" if r.channel else "") + f"{r.name}=={r.version}={r.build}"
+        for r in changed
+    ]
+    # exact pins of every changed record: conda install links just that
+    from conda.auxlib import NULL
+
+    args.update_modifier = NULL

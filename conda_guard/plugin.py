@@ -1,0 +1,102 @@
+"""conda hooks of conda-guard: wiring only.
+
+conda imports this module on every command, so it imports nothing but conda's
+plugin types at the top; each hook body and action imports its adapter when
+conda calls it (conda_guard/adapters/conda_*.py).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from conda import plugins
+from conda.plugins.types import (
+    CondaHealthCheck,
+    CondaPostSolve,
+    CondaPreCommand,
+    CondaSubcommand,
+)
+
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Iterable, Sequence
+
+    from conda.models.records import PackageRecord
+    from conda.plugins.types import CondaSetting
+
+
+def _post_solve(
+    repodata_fn: str,
+    unlink_precs: Sequence[PackageRecord],
+    link_precs: Sequence[PackageRecord],
+) -> None:
+    from .adapters.conda_hooks import post_solve
+
+    post_solve(repodata_fn, unlink_precs, link_precs)
+
+
+def _pre_command(command: str) -> None:
+    from .adapters.conda_hooks import pre_command
+
+    pre_command(command)
+
+
+def _configure_parser(parser: argparse.ArgumentParser) -> None:
+    from .adapters.conda_subcommands import configure_parser
+
+    configure_parser(parser)
+
+
+def _execute(args: argparse.Namespace) -> int:
+    from .adapters.conda_subcommands import execute
+
+    return execute(args)
+
+
+def _doctor(prefix: str, verbose: bool) -> None:
+    from .adapters.conda_doctor import check
+
+    check(prefix, verbose)
+
+
+@plugins.hookimpl
+def conda_settings() -> Iterable[CondaSetting]:
+    """``plugins.guard_*`` settings (declarations only, no I/O)."""
+    from .adapters.conda_settings import declare_settings
+
+    yield from declare_settings()
+
+
+@plugins.hookimpl
+def conda_post_solves() -> Iterable[CondaPostSolve]:
+    """The ABI check of every solved transaction."""
+    yield CondaPostSolve(name="conda-guard", action=_post_solve)
+
+
+@plugins.hookimpl
+def conda_pre_commands() -> Iterable[CondaPreCommand]:
+    """``conda install --revision N`` does not solve: check it before it runs."""
+    yield CondaPreCommand(
+        name="conda-guard-revision", action=_pre_command, run_for={"install"}
+    )
+
+
+@plugins.hookimpl
+def conda_subcommands() -> Iterable[CondaSubcommand]:
+    """``conda guard diff|install|update|history|check``."""
+    yield CondaSubcommand(
+        name="guard",
+        summary="Show and stop ABI-breaking changes (numpy, BLAS, CUDA, Python ...).",
+        action=_execute,
+        configure_parser=_configure_parser,
+    )
+
+
+@plugins.hookimpl
+def conda_health_checks() -> Iterable[CondaHealthCheck]:
+    """``conda doctor`` check ``abi-guard``."""
+    yield CondaHealthCheck(
+        name="abi-guard",
+        action=_doctor,
+        summary="ABI risks in the environment as it is (conda-guard check)",
+    )
