@@ -55,9 +55,13 @@ exit status: 0 nothing at or above --fail-on, 1 findings at or above
 def _add_output_options(p: argparse.ArgumentParser) -> None:
     out = p.add_argument_group("output")
     fmt = out.add_mutually_exclusive_group()
-    fmt.add_argument("--json", action="store_true", help="print the JSON report (schema 1)")
     fmt.add_argument(
-        "--markdown", action="store_true", help="print a Markdown report (for pull requests)"
+        "--json", action="store_true", help="print the JSON report (schema 1)"
+    )
+    fmt.add_argument(
+        "--markdown",
+        action="store_true",
+        help="print a Markdown report (for pull requests)",
     )
     out.add_argument(
         "--summary",
@@ -102,13 +106,18 @@ def _add_env_options(p: argparse.ArgumentParser) -> None:
 
 def _add_input_options(p: argparse.ArgumentParser) -> None:
     inp = p.add_argument_group("input")
-    inp.add_argument("--format", choices=FORMAT_NAMES, help="read both states as this format")
+    inp.add_argument(
+        "--format", choices=FORMAT_NAMES, help="read both states as this format"
+    )
     inp.add_argument("--before-format", choices=FORMAT_NAMES, help="format of BEFORE")
     inp.add_argument("--after-format", choices=FORMAT_NAMES, help="format of AFTER")
     inp.add_argument(
-        "--platform", help="platform to read from multi-platform lock files (e.g. linux-64)"
+        "--platform",
+        help="platform to read from multi-platform lock files (e.g. linux-64)",
     )
-    inp.add_argument("--environment", help="environment of a pixi.lock (default: default)")
+    inp.add_argument(
+        "--environment", help="environment of a pixi.lock (default: default)"
+    )
     inp.add_argument(
         "--no-links",
         dest="links",
@@ -119,7 +128,9 @@ def _add_input_options(p: argparse.ArgumentParser) -> None:
 
 def configure_diff(p: argparse.ArgumentParser) -> None:
     """Arguments of ``diff``."""
-    p.add_argument("before", nargs="?", help="the current state (default: the -p/-n prefix)")
+    p.add_argument(
+        "before", nargs="?", help="the current state (default: the -p/-n prefix)"
+    )
     p.add_argument("after", nargs="?", help="the proposed state")
     _add_env_options(p)
     _add_input_options(p)
@@ -169,8 +180,10 @@ SUBCOMMANDS = {
     ),
     "check": (
         configure_check,
-        "Report on an environment as it is: mixed channels, broken dependencies, "
-        "pip-installed compiled packages.",
+        (
+            "Report on an environment as it is: mixed channels, broken "
+            "dependencies, pip-installed compiled packages."
+        ),
         None,
     ),
 }
@@ -193,7 +206,9 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
 def build_parser(prog: str = "conda-guard") -> argparse.ArgumentParser:
     """The standalone parser."""
     parser = argparse.ArgumentParser(prog=prog, description=DESCRIPTION)
-    parser.add_argument("--version", action="version", version=f"conda-guard {__version__}")
+    parser.add_argument(
+        "--version", action="version", version=f"conda-guard {__version__}"
+    )
     configure_parser(parser)
     return parser
 

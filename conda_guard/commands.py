@@ -35,7 +35,9 @@ def policy_from_args(args: argparse.Namespace) -> Policy:
 
 
 def _envs_dirs() -> list[Path]:
-    dirs = [Path(p) for p in os.environ.get("CONDA_ENVS_PATH", "").split(os.pathsep) if p]
+    dirs = [
+        Path(p) for p in os.environ.get("CONDA_ENVS_PATH", "").split(os.pathsep) if p
+    ]
     for var in ("CONDA_ROOT", "MAMBA_ROOT_PREFIX"):
         if os.environ.get(var):
             dirs.append(Path(os.environ[var]) / "envs")
@@ -64,7 +66,9 @@ def resolve_name(name: str) -> str:
     raise UsageError(f"could not find an environment named {name!r}; use -p PREFIX")
 
 
-def target_prefix(args: argparse.Namespace, positional: str | None = None) -> str | None:
+def target_prefix(
+    args: argparse.Namespace, positional: str | None = None
+) -> str | None:
     """The prefix from a positional argument, ``-p`` or ``-n`` (or None)."""
     if positional:
         return positional
@@ -97,10 +101,16 @@ def emit(analysis: Analysis, args: argparse.Namespace) -> None:
 
 def exit_code(findings: Iterable[Finding], policy: Policy) -> int:
     """1 when a finding is at or above ``policy.fail_on``, else 0."""
-    return EXIT_FINDINGS if any(f.severity >= policy.fail_on for f in findings) else EXIT_OK
+    return (
+        EXIT_FINDINGS
+        if any(f.severity >= policy.fail_on for f in findings)
+        else EXIT_OK
+    )
 
 
-def link_checks(before: State, after: State, enabled: bool) -> tuple[list[Finding], list[str]]:
+def link_checks(
+    before: State, after: State, enabled: bool
+) -> tuple[list[Finding], list[str]]:
     """Binary (soname, symbol version, pip extension) findings for a prefix."""
     if not enabled or before.kind != "prefix" or not before.prefix:
         return [], []
@@ -127,7 +137,9 @@ def run_diff(args: argparse.Namespace) -> int:
             "--install/--update/--update-all"
         )
     if solving and args.after:
-        raise UsageError("AFTER cannot be combined with --install/--update/--update-all")
+        raise UsageError(
+            "AFTER cannot be combined with --install/--update/--update-all"
+        )
     if not solving and not args.after:
         raise UsageError(
             "diff needs AFTER, or --install/--update/--update-all to propose a change"
@@ -192,7 +204,12 @@ def run_history(args: argparse.Namespace) -> int:
                     "schema": REPORT_SCHEMA,
                     "prefix": prefix,
                     "revisions": [
-                        {"revision": r.number, "date": r.date, "cmd": r.cmd, **render_json(a)}
+                        {
+                            "revision": r.number,
+                            "date": r.date,
+                            "cmd": r.cmd,
+                            **render_json(a),
+                        }
                         for r, a in results
                     ],
                 },
@@ -205,7 +222,10 @@ def run_history(args: argparse.Namespace) -> int:
             head = f"rev {rev.number}  {rev.date or ''}  {rev.cmd or ''}".rstrip()
             print(head)
             body = render_text(analysis, color=color, summary=True)
-            print("".join(f"  {line}\n" for line in body.splitlines()), end="")
+            print(
+                "".join(f"  {line}\n" if line else "\n" for line in body.splitlines()),
+                end="",
+            )
     return exit_code(findings, policy)
 
 
@@ -231,7 +251,11 @@ def run_check(args: argparse.Namespace) -> int:
     if state.frozen is not None:
         notes.append("the environment is marked frozen (conda-meta/frozen)")
     analysis = Analysis(
-        before=state, after=state, changes=(), findings=found.findings, notes=tuple(notes)
+        before=state,
+        after=state,
+        changes=(),
+        findings=found.findings,
+        notes=tuple(notes),
     ).extend(findings=extra)
     emit(analysis, args)
     return exit_code(analysis.all_findings(), policy)

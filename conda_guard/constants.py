@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Final
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Final
 
 #: Version of the JSON report schema (``{"schema": 1, ...}``).
 REPORT_SCHEMA: Final = 1

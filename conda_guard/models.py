@@ -242,9 +242,7 @@ class Change:
     before: Record | None
     after: Record | None
     tags: tuple[ChangeKind, ...] = ()
-    variants: Mapping[str, tuple[str | None, str | None]] = field(
-        default_factory=dict
-    )
+    variants: Mapping[str, tuple[str | None, str | None]] = field(default_factory=dict)
 
     def has(self, kind: ChangeKind) -> bool:
         """True when ``kind`` is the main kind or one of the tags."""

@@ -53,10 +53,11 @@ class Filtered:
         if not self.dropped:
             return ()
         rules = sorted({f.rule for f in self.dropped})
-        return (
+        text = (
             f"{len(self.dropped)} finding(s) not shown, ignored or allowed by your "
-            f"settings: {', '.join(rules)}",
+            f"settings: {', '.join(rules)}"
         )
+        return (text,)
 
 
 def _allowed(pkg: PackageMove, allow: Iterable[str]) -> bool:

@@ -7,32 +7,17 @@ step is an edge a user can check in ``conda-meta`` or the repodata.
 
 from __future__ import annotations
 
-import re
 from collections import deque
 from typing import TYPE_CHECKING
+
+from .graph import reverse_edges
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from .models import Record, State
 
-_NAME = re.compile(r"\s*(?:[^\s:]+::)?([A-Za-z0-9_][A-Za-z0-9_.\-]*)")
-
 MAX_PATHS = 3
-
-
-def _name(spec: str) -> str:
-    m = _NAME.match(spec)
-    return m.group(1).lower() if m else spec.strip().lower()
-
-
-def _reverse_edges(state: State) -> dict[str, list[tuple[str, str]]]:
-    """dependency name → [(dependent name, spec text)]."""
-    rev: dict[str, list[tuple[str, str]]] = {}
-    for rec in state:
-        for spec in rec.depends:
-            rev.setdefault(_name(spec), []).append((rec.name, spec))
-    return rev
 
 
 def _label(rec: Record | None, name: str) -> str:
@@ -40,20 +25,28 @@ def _label(rec: Record | None, name: str) -> str:
 
 
 def why_paths(
-    state: State, target: str, requested: Mapping[str, str], limit: int = MAX_PATHS
+    state: State,
+    target: str,
+    requested: Mapping[str, str],
+    limit: int = MAX_PATHS,
+    rev: Mapping[str, list[tuple[str, str]]] | None = None,
 ) -> tuple[str, ...]:
     """Up to ``limit`` shortest paths from requested specs to ``target``.
 
     Each path reads ``requested 'pandas>=2' -> pandas 2.2.2 py311h_1 depends
     'numpy >=1.19,<3' -> numpy 2.1.0 py311h_0``. When nothing requested leads to
     ``target`` the direct dependents are listed instead, and when the state has
-    no dependency data at all the result is empty.
+    no dependency data at all the result is empty. Pass ``rev``
+    (:func:`~conda_guard.graph.reverse_edges` of ``state``) when asking many times.
     """
     if target not in state:
         return ()
     if target in requested:
-        return (f"requested '{requested[target]}' -> {_label(state.get(target), target)}",)
-    rev = _reverse_edges(state)
+        return (
+            f"requested '{requested[target]}' -> {_label(state.get(target), target)}",
+        )
+    if rev is None:
+        rev = reverse_edges(state)
     # BFS backwards from target; parent[n] = (next hop towards target, spec)
     parent: dict[str, tuple[str, str]] = {}
     queue = deque([target])

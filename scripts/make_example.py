@@ -38,8 +38,12 @@ OUT = ROOT / "examples" / "ml-env"
 VIRTUAL = [("__glibc", "2.35", "0"), ("__unix", "0", "0"), ("__linux", "5.15", "0")]
 
 STEPS = [
-    ("2026-03-02 10:15:07", "create -n ml python=3.12 numpy=1.26 lightgbm",
-     ["python=3.12", "numpy=1.26", "lightgbm"], False),
+    (
+        "2026-03-02 10:15:07",
+        "create -n ml python=3.12 numpy=1.26 lightgbm",
+        ["python=3.12", "numpy=1.26", "lightgbm"],
+        False,
+    ),
     ("2026-05-19 16:40:51", "install pandas", ["pandas"], True),
     ("2026-11-20 09:03:12", "install numpy>=2", ["numpy>=2"], True),
 ]
@@ -54,7 +58,10 @@ def spec_for_rattler(spec: str) -> str:
 
 async def main() -> int:
     chan = Channel(CHANNEL.resolve().as_uri())
-    vps = [GenericVirtualPackage(PackageName(n), Version(v), BuildString(b)) for n, v, b in VIRTUAL]
+    vps = [
+        GenericVirtualPackage(PackageName(n), Version(v), BuildString(b))
+        for n, v, b in VIRTUAL
+    ]
     gw = Gateway()
     requested: dict[str, str] = {}
     installed: list = []
@@ -76,13 +83,25 @@ async def main() -> int:
         )
         before = {r.name.normalized: r for r in installed}
         after = {r.name.normalized: r for r in solved}
-        lines = [f"==> {date} <==", f"# cmd: /opt/conda/bin/conda {cmd}", "# conda version: 26.7.0"]
-        def dist(r) -> str:  # noqa: ANN001
+        lines = [
+            f"==> {date} <==",
+            f"# cmd: /opt/conda/bin/conda {cmd}",
+            "# conda version: 26.7.0",
+        ]
+
+        def dist(r) -> str:
             return f"conda-forge/{r.subdir}::{r.name.normalized}-{r.version}-{r.build}"
-        minus = sorted(dist(r) for n, r in before.items()
-                       if n not in after or after[n].file_name != r.file_name)
-        plus = sorted(dist(r) for n, r in after.items()
-                      if n not in before or before[n].file_name != r.file_name)
+
+        minus = sorted(
+            dist(r)
+            for n, r in before.items()
+            if n not in after or after[n].file_name != r.file_name
+        )
+        plus = sorted(
+            dist(r)
+            for n, r in after.items()
+            if n not in before or before[n].file_name != r.file_name
+        )
         lines += [f"-{d}" for d in minus] + [f"+{d}" for d in plus]
         lines.append(f"# update specs: {specs!r}")
         history.append("\n".join(lines))

@@ -23,12 +23,14 @@ if HAVE_CONDA:
     pytest_plugins = ["conda.testing.fixtures"]
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(
+    config: pytest.Config, items: list[pytest.Item]
+) -> None:
     if HAVE_CONDA:
         return
     skip = pytest.mark.skip(
         reason="conda is not importable here (it cannot be installed from PyPI); "
-        "run these by hand in an environment with conda, see docs/dev/conda-from-source.md"
+        "run these by hand where conda is, see docs/dev/conda-from-source.md"
     )
     for item in items:
         if "conda" in item.keywords:

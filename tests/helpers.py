@@ -61,7 +61,7 @@ def record_from_repodata(rec: dict, channel: str) -> Record:
 
 
 def real(dist: str, channel: str = "conda-forge") -> Record:
-    """The real record ``name-version-build`` from the harvested (or pytorch) channel."""
+    """The real record ``name-version-build`` of the harvested or pytorch channel."""
     source = PYTORCH if channel == "pytorch" else HARVESTED
     recs = _repodata(source, channel)
     if dist not in recs:

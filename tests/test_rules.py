@@ -34,7 +34,10 @@ def test_numpy_major_with_unbounded_compiled_dependent_is_high():
     assert f.packages[0].before.build == "py312heda63a1_0"
     assert f.packages[0].after.build == "py312h6cf2f7f_0"
     assert "lightgbm" in f.message
-    assert any("lightgbm 4.1.0 py312h30efb56_2" in e and "no upper bound" in e for e in f.evidence)
+    assert any(
+        "lightgbm 4.1.0 py312h30efb56_2" in e and "no upper bound" in e
+        for e in f.evidence
+    )
     assert f.why == ("requested 'numpy>=2' -> numpy 2.3.0 py312h6cf2f7f_0",)
 
 
@@ -136,7 +139,8 @@ def test_openssl_3_to_1_downgrade():
 
 def test_openmp_switch_gnu_to_llvm():
     a = analyze(
-        state(real("_openmp_mutex-4.5-20_gnu")), state(real("_openmp_mutex-4.5-7_kmp_llvm"))
+        state(real("_openmp_mutex-4.5-20_gnu")),
+        state(real("_openmp_mutex-4.5-7_kmp_llvm")),
     )
     f = only(a, "openmp-switch")
     assert "from gnu to llvm" in f.message

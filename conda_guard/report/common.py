@@ -29,17 +29,17 @@ def severity_counts(findings: tuple[Finding, ...]) -> dict[str, int]:
 def headline(analysis: Analysis) -> str:
     """``conda-guard: 2 findings (1 high, 1 medium) in 14 changes``."""
     findings = analysis.all_findings()
-    n_changes = len(analysis.changes)
+    if analysis.before is analysis.after:  # a check of one state
+        scope = f"{analysis.after.source} ({plural(len(analysis.after), 'package')})"
+    else:
+        scope = plural(len(analysis.changes), "change")
     if not findings:
-        return f"conda-guard: no findings in {plural(n_changes, 'change')}"
+        return f"conda-guard: no findings in {scope}"
     counts = ", ".join(f"{n} {sev}" for sev, n in severity_counts(findings).items())
-    return (
-        f"conda-guard: {plural(len(findings), 'finding')} ({counts}) in "
-        f"{plural(n_changes, 'change')}"
-    )
+    return f"conda-guard: {plural(len(findings), 'finding')} ({counts}) in {scope}"
 
 
-def state_line(state) -> str:  # noqa: ANN001
+def state_line(state) -> str:
     """``SOURCE (kind, N packages)``."""
     bits = [state.kind or "state", plural(len(state.records), "package")]
     if state.revision is not None:

@@ -23,7 +23,10 @@ def _body(analysis: Analysis) -> dict[str, Any]:
 
 def render_json(analysis: Analysis) -> dict[str, Any]:
     """The report as a JSON-serialisable dict."""
-    out: dict[str, Any] = {"schema": REPORT_SCHEMA, "tool": f"conda-guard {__version__}"}
+    out: dict[str, Any] = {
+        "schema": REPORT_SCHEMA,
+        "tool": f"conda-guard {__version__}",
+    }
     out.update(_body(analysis))
     out["comparisons"] = [
         {"label": c.label, **_body(c.analysis)} for c in analysis.comparisons

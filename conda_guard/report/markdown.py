@@ -15,7 +15,7 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def _rec(rec) -> str:  # noqa: ANN001
+def _rec(rec) -> str:
     return f"`{rec.version} {rec.build}` ({rec.channel})" if rec else "—"
 
 
@@ -25,9 +25,8 @@ def _changes(changes: tuple[Change, ...]) -> list[str]:
     rows = ["| package | change | before | after |", "|---|---|---|---|"]
     for c in changes:
         kind = ", ".join(str(t) for t in c.tags) or str(c.kind)
-        rows.append(
-            f"| {_cell(c.name)} | {kind} | {_cell(_rec(c.before))} | {_cell(_rec(c.after))} |"
-        )
+        before, after = _cell(_rec(c.before)), _cell(_rec(c.after))
+        rows.append(f"| {_cell(c.name)} | {kind} | {before} | {after} |")
     return rows
 
 

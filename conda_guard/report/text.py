@@ -28,7 +28,7 @@ def _sev(sev: Severity, color: bool) -> str:
     return f"{_COLORS[sev]}{word}{_RESET}" if color else word
 
 
-def _record(rec) -> str:  # noqa: ANN001
+def _record(rec) -> str:
     return rec.label if rec is not None else "-"
 
 
@@ -41,12 +41,15 @@ def _change_rows(changes: tuple[Change, ...]) -> list[str]:
     for c in changes:
         extra = [str(t) for t in c.tags if t is not c.kind]
         kind = str(c.kind)
-        line = f"  {kind:<{wk}}  {c.name:<{wn}}  {_record(c.before)} -> {_record(c.after)}"
+        line = (
+            f"  {kind:<{wk}}  {c.name:<{wn}}  {_record(c.before)} -> {_record(c.after)}"
+        )
         if extra:
             line += f"  [{', '.join(extra)}]"
         if c.variants:
             line += "  " + ", ".join(
-                f"{axis}: {b or '-'} -> {a or '-'}" for axis, (b, a) in c.variants.items()
+                f"{axis}: {b or '-'} -> {a or '-'}"
+                for axis, (b, a) in c.variants.items()
             )
         rows.append(line.rstrip())
     return rows
@@ -78,7 +81,9 @@ def _findings(findings: tuple[Finding, ...], color: bool, summary: bool) -> list
     return out
 
 
-def render_text(analysis: Analysis, *, color: bool = False, summary: bool = False) -> str:
+def render_text(
+    analysis: Analysis, *, color: bool = False, summary: bool = False
+) -> str:
     """The text report; a single line when there is nothing to report."""
     top = headline(analysis)
     if not analysis.all_findings() and not analysis.notes:
@@ -91,11 +96,16 @@ def render_text(analysis: Analysis, *, color: bool = False, summary: bool = Fals
     lines += _findings(analysis.findings, color, summary)
     for comp in analysis.comparisons:
         sub = comp.analysis
-        lines.append(f"{comp.label}: {plural(len(sub.changes), 'change')}, "
-                     f"{plural(len(sub.findings), 'finding')}")
+        lines.append(
+            f"{comp.label}: {plural(len(sub.changes), 'change')}, "
+            f"{plural(len(sub.findings), 'finding')}"
+        )
         if not summary:
             lines += ["  " + row for row in _change_rows(sub.changes)]
-        lines += ["  " + row if row else row for row in _findings(sub.findings, color, summary)]
+        lines += [
+            "  " + row if row else row
+            for row in _findings(sub.findings, color, summary)
+        ]
         if not sub.findings:
             lines.append("")
     if not summary and analysis.changes:

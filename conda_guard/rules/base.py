@@ -5,11 +5,11 @@ evidence a user can check.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
 
+from ..graph import dep_name, reverse_edges
 from ..matchspec import MatchSpec
 from ..models import ChangeKind, Finding, PackageMove, Severity
 from ..why import why_paths
@@ -28,16 +28,6 @@ class Rule:
     id: str
     severity: Severity
     summary: str
-
-
-_NAME = re.compile(r"\s*(?:[^\s:]+::)?([A-Za-z0-9_][A-Za-z0-9_.\-]*)")
-
-
-@lru_cache(maxsize=65536)
-def dep_name(spec: str) -> str:
-    """The package name a dependency spec is about (cheap, no full parse)."""
-    m = _NAME.match(spec)
-    return m.group(1).lower() if m else spec.strip().lower()
 
 
 @lru_cache(maxsize=65536)
@@ -90,21 +80,29 @@ class RuleContext:
         return self.after.explicit or self.before.explicit
 
     @cached_property
-    def _reverse(self) -> dict[str, list[tuple[Record, str]]]:
-        rev: dict[str, list[tuple[Record, str]]] = {}
+    def _reverse_after(self) -> dict[str, list[tuple[str, str]]]:
+        return reverse_edges(self.after)
+
+    @cached_property
+    def _reverse_before(self) -> dict[str, list[tuple[str, str]]]:
+        return reverse_edges(self.before)
+
+    @cached_property
+    def _constrains(self) -> dict[str, list[tuple[Record, str]]]:
+        out: dict[str, list[tuple[Record, str]]] = {}
         for rec in self.after:
-            for spec in rec.depends:
-                rev.setdefault(dep_name(spec), []).append((rec, spec))
-        return rev
+            for spec in rec.constrains:
+                out.setdefault(dep_name(spec), []).append((rec, spec))
+        return out
 
     def dependents(self, name: str) -> list[Dependent]:
         """Records of the after state that depend on ``name``, with their specs."""
         grouped: dict[str, list[str]] = {}
-        recs: dict[str, Record] = {}
-        for rec, spec in self._reverse.get(name, ()):
-            grouped.setdefault(rec.name, []).append(spec)
-            recs[rec.name] = rec
-        return [Dependent(recs[n], tuple(grouped[n])) for n in sorted(grouped)]
+        for dependent, spec in self._reverse_after.get(name, ()):
+            grouped.setdefault(dependent, []).append(spec)
+        return [
+            Dependent(self.after.records[n], tuple(grouped[n])) for n in sorted(grouped)
+        ]
 
     def stays(self, name: str) -> bool:
         """True when ``name`` is in both states and did not change."""
@@ -121,10 +119,11 @@ class RuleContext:
             for spec in dep.specs
             if not spec_matches(spec, target)
         ]
-        for rec in self.after:
-            for spec in rec.constrains:
-                if dep_name(spec) == name and not spec_matches(spec, target):
-                    out.append((rec, spec))
+        out += [
+            (rec, spec)
+            for rec, spec in self._constrains.get(name, ())
+            if not spec_matches(spec, target)
+        ]
         return out
 
     def changes_in(self, family: str) -> list[Change]:
@@ -133,8 +132,9 @@ class RuleContext:
 
     def why(self, name: str) -> tuple[str, ...]:
         """Dependency paths from the requested specs to ``name`` (after state)."""
-        state = self.after if name in self.after else self.before
-        return why_paths(state, name, self.explicit)
+        if name in self.after:
+            return why_paths(self.after, name, self.explicit, rev=self._reverse_after)
+        return why_paths(self.before, name, self.explicit, rev=self._reverse_before)
 
 
 def move(change: Change) -> PackageMove:
@@ -200,7 +200,9 @@ def crossed(change: Change, table: AbiTable) -> bool:
     return table.crosses_pin(change.name, change.before.version, change.after.version)
 
 
-def violation_evidence(violations: Iterable[tuple[Record, str]], target: str) -> list[str]:
+def violation_evidence(
+    violations: Iterable[tuple[Record, str]], target: str
+) -> list[str]:
     """Evidence lines for records whose specs exclude ``target``'s new record."""
     return [
         f"{rec.name} {rec.label} requires '{spec}', which the new {target} "

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..models import ChangeKind, Severity
-from .base import Rule, dep_name, finding, record_evidence, violation_evidence
+from .base import Rule, finding, record_evidence, violation_evidence
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -34,9 +34,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             continue
         if change.kind is ChangeKind.REMOVED:
             users = [
-                (d.record, s)
-                for d in ctx.dependents(change.name)
-                for s in d.specs
+                (d.record, s) for d in ctx.dependents(change.name) for s in d.specs
             ]
             if not users:
                 continue
@@ -59,15 +57,13 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             yield finding(
                 RULE,
                 f"{change.name} {change.after.version} {change.after.build} does not "
-                f"satisfy "
-                + ", ".join(sorted({r.name for r, _ in violated})),
+                f"satisfy " + ", ".join(sorted({r.name for r, _ in violated})),
                 [change],
                 evidence=[
                     record_evidence(change),
-                    *violation_evidence(violated, f"{change.name} {change.after.version}"),
+                    *violation_evidence(
+                        violated, f"{change.name} {change.after.version}"
+                    ),
                 ],
                 why=ctx.why(change.name),
             )
-
-
-__all__ = ["RULE", "check", "dep_name"]

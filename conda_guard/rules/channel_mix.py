@@ -23,7 +23,7 @@ RULE = Rule("channel-mix", Severity.MEDIUM, "packages switch or mix channels")
 
 
 def mixed_pairs(state: State) -> set[tuple[str, str]]:
-    """(dependent, dependency) name pairs of compiled records from different channels."""
+    """(dependent, dependency) pairs of compiled records from different channels."""
     pairs = set()
     for rec in state:
         if not is_compiled(rec) or not rec.channel:
@@ -53,7 +53,11 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         if not group:
             continue
         channels = sorted(
-            {f"{c.before.channel} -> {c.after.channel}" for c in group if c.before and c.after}
+            {
+                f"{c.before.channel} -> {c.after.channel}"
+                for c in group
+                if c.before and c.after
+            }
         )
         yield finding(
             RULE,
@@ -72,7 +76,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     lines = [_pair_line(ctx.after.get(a), ctx.after.get(b)) for a, b in new_pairs]
     yield finding(
         RULE,
-        f"compiled packages from different channels now link each other: "
+        "compiled packages from different channels now link each other: "
         + "; ".join(f"{a} -> {b}" for a, b in new_pairs[:5])
         + (" …" if len(new_pairs) > 5 else ""),
         changes,

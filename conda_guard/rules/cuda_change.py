@@ -42,11 +42,14 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     for c in moved:
         if "cuda" in c.variants:
             b, a = c.variants["cuda"]
-            evidence.append(f"{c.name} was built for CUDA {b}, the new build for CUDA {a}")
+            evidence.append(
+                f"{c.name} was built for CUDA {b}, the new build for CUDA {a}"
+            )
     evidence += violation_evidence(violated, "CUDA package")
     yield finding(
         RULE,
-        "the CUDA stack changes: " + ", ".join(
+        "the CUDA stack changes: "
+        + ", ".join(
             f"{c.name} {c.before.version if c.before else ''} -> "
             f"{c.after.version if c.after else ''}"
             for c in moved

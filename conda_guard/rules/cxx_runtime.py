@@ -20,7 +20,9 @@ if TYPE_CHECKING:
     from ..models import Finding
     from .base import RuleContext
 
-RULE = Rule("cxx-runtime", Severity.LOW, "the C/C++ runtime moves back or changes flavour")
+RULE = Rule(
+    "cxx-runtime", Severity.LOW, "the C/C++ runtime moves back or changes flavour"
+)
 
 
 def check(ctx: RuleContext) -> Iterator[Finding]:
@@ -43,15 +45,19 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
                 severity=Severity.HIGH if violated else RULE.severity,
                 evidence=[
                     record_evidence(change),
-                    *violation_evidence(violated, f"{change.name} {change.after.version}"),
+                    *violation_evidence(
+                        violated, f"{change.name} {change.after.version}"
+                    ),
                 ],
                 why=ctx.why(change.name),
             )
-        elif change.has(ChangeKind.CHANNEL_SWITCH) or change.has(ChangeKind.VARIANT_SWITCH):
+        elif change.has(ChangeKind.CHANNEL_SWITCH) or change.has(
+            ChangeKind.VARIANT_SWITCH
+        ):
             yield finding(
                 RULE,
                 f"{change.name} changes flavour: {change.before.label} -> "
-                f"{change.after.label}; the runtime stack of the environment is swapped",
+                f"{change.after.label}; the environment's runtime stack is swapped",
                 [change],
                 severity=Severity.MEDIUM,
                 evidence=[record_evidence(change)],

@@ -54,7 +54,9 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
                 why=ctx.why(name),
             )
         elif change.has(ChangeKind.DOWNGRADED) or change.has(ChangeKind.CHANNEL_SWITCH):
-            what = "downgraded" if change.has(ChangeKind.DOWNGRADED) else "moved channel"
+            what = (
+                "downgraded" if change.has(ChangeKind.DOWNGRADED) else "moved channel"
+            )
             yield finding(
                 RULE,
                 f"{name}, which you asked for ('{spec}'), is {what}: "

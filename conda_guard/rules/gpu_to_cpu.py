@@ -55,18 +55,16 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
                 [change],
                 evidence=[
                     *_evidence(change),
-                    "CPU builds win when the solver sees no '__cuda' virtual package "
-                    "(no driver detected, CONDA_OVERRIDE_CUDA set empty) or when a "
-                    "CUDA build conflicts with the request",
+                    (
+                        "CPU builds win when the solver sees no '__cuda' virtual "
+                        "package (no driver detected, CONDA_OVERRIDE_CUDA set empty) "
+                        "or when a CUDA build conflicts with the request"
+                    ),
                 ],
                 why=ctx.why(change.name),
             )
     # CUDA runtime removed while CUDA builds stay.
-    removed = [
-        c
-        for c in ctx.changes_in("cuda")
-        if c.kind is ChangeKind.REMOVED
-    ]
+    removed = [c for c in ctx.changes_in("cuda") if c.kind is ChangeKind.REMOVED]
     if not removed:
         return
     still_cuda = sorted(

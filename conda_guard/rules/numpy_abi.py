@@ -58,7 +58,9 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             f"packages built against {name} 2.x declare '<3'"
             for d in unprotected
         ]
-        broken = sorted({r.name for r, _ in violated} | {d.record.name for d in unprotected})
+        broken = sorted(
+            {r.name for r, _ in violated} | {d.record.name for d in unprotected}
+        )
         if broken:
             message = (
                 f"{name} {change.before.version} -> {change.after.version} crosses the "

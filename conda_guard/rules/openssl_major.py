@@ -33,7 +33,8 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             f"{change.name} {change.before.version} -> {change.after.version} "
             f"({direction}) crosses the OpenSSL ABI"
             + (
-                ": " + ", ".join(sorted({r.name for r, _ in violated}))
+                ": "
+                + ", ".join(sorted({r.name for r, _ in violated}))
                 + " still need the old one"
                 if violated
                 else "; every package linking libssl/libcrypto is swapped with it"

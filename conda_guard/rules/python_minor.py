@@ -24,11 +24,7 @@ RULE = Rule("python-minor", Severity.MEDIUM, "Python changes minor version or AB
 def check(ctx: RuleContext) -> Iterator[Finding]:
     """Yield one finding when python (or python_abi's flavour) moves."""
     changes = ctx.changes_in("python")
-    moved = [
-        c
-        for c in changes
-        if crossed(c, ctx.table) or "python" in c.variants
-    ]
+    moved = [c for c in changes if crossed(c, ctx.table) or "python" in c.variants]
     if not moved:
         return
     main = next((c for c in moved if c.name == "python"), moved[0])
@@ -63,5 +59,10 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             f"package is replaced by a build for the new one"
         )
     yield finding(
-        RULE, message, moved, severity=severity, evidence=evidence, why=ctx.why(main.name)
+        RULE,
+        message,
+        moved,
+        severity=severity,
+        evidence=evidence,
+        why=ctx.why(main.name),
     )

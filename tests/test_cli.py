@@ -1,0 +1,141 @@
+"""The standalone CLI: exit codes, formats, and one-line errors without tracebacks."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conda_guard.cli import main
+
+from .helpers import DATA, EXAMPLES, needs_data, run_cli
+
+pytestmark = needs_data
+
+ENV = str(EXAMPLES / "ml-env")
+
+
+def test_diff_text_exit_1_on_high(capsys):
+    assert main(["diff", f"{ENV}@1", ENV, "--color", "never"]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("conda-guard: 1 finding (1 high) in 1 change\n")
+    assert "[numpy-abi]" in out
+    assert (
+        "1.26.4 py312heda63a1_0 (conda-forge) -> 2.3.0 py312h6cf2f7f_0 (conda-forge)"
+        in out
+    )
+
+
+def test_diff_fail_on_medium_and_ignore(capsys):
+    assert main(["diff", f"{ENV}@1", ENV, "--ignore", "numpy-abi"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("conda-guard: no findings in 1 change")
+    assert "ignored or allowed" in out
+
+
+def test_diff_same_state_is_one_line(capsys):
+    assert main(["diff", ENV, ENV]) == 0
+    assert capsys.readouterr().out == "conda-guard: no findings in 0 changes\n"
+
+
+def test_diff_json_schema(capsys):
+    assert main(["diff", f"{ENV}@1", ENV, "--json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["schema"] == 1
+    assert set(doc) >= {"before", "after", "changes", "findings", "notes", "summary"}
+    (f,) = doc["findings"]
+    assert set(f) == {"rule", "severity", "message", "packages", "evidence", "why"}
+    assert f["rule"] == "numpy-abi" and f["severity"] == "high"
+    assert f["packages"][0]["before"]["build"] == "py312heda63a1_0"
+    assert f["packages"][0]["after"]["build"] == "py312h6cf2f7f_0"
+    assert doc["summary"] == {"changes": 1, "findings": {"high": 1}}
+
+
+def test_diff_markdown(capsys):
+    assert main(["diff", f"{ENV}@1", ENV, "--markdown"]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("### conda-guard: 1 finding (1 high)")
+    assert "| **high** | `numpy-abi` |" in out
+    assert "| numpy | upgraded | `1.26.4 py312heda63a1_0` (conda-forge) |" in out
+
+
+def test_history_lists_every_revision(capsys):
+    assert main(["history", ENV]) == 1
+    out = capsys.readouterr().out
+    assert "rev 0  2026-03-02 10:15:07" in out
+    assert "rev 2  2026-11-20 09:03:12  /opt/conda/bin/conda install numpy>=2" in out
+    assert out.count("[numpy-abi]") == 1
+
+
+def test_history_json_and_revision_filter(capsys):
+    assert main(["history", ENV, "--json", "--revision", "1"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert [r["revision"] for r in doc["revisions"]] == [1]
+    assert [c["name"] for c in doc["revisions"][0]["changes"]][:2] == [
+        "pandas",
+        "python-dateutil",
+    ]
+
+
+def test_history_unknown_revision_is_usage_error(capsys):
+    assert main(["history", ENV, "--revision", "9"]) == 2
+    assert "no revision 9" in capsys.readouterr().err
+
+
+def test_check_quiet_when_fine(capsys):
+    assert main(["check", ENV]) == 0
+    assert (
+        capsys.readouterr().out
+        == "conda-guard: no findings in " + ENV + " (40 packages)\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["diff", "/nonexistent/x", ENV], "/nonexistent/x: no such file or directory"),
+        (
+            ["diff", str(DATA / "prefixes/conda-corrupt-json"), ENV],
+            "corrupt-1.2.3-hashhash.json",
+        ),
+        (
+            ["diff", str(DATA / "pinning/conda_build_config.yaml"), ENV],
+            "unknown format",
+        ),
+        (["history", str(DATA / "prefixes/mamba-history-junk-segfault")], "history:1"),
+        (["diff", ENV], "diff needs AFTER"),
+        (["diff"], "diff needs BEFORE and AFTER"),
+        (["history", ENV, "--revision", "x"], "invalid int value"),
+    ],
+    ids=[
+        "missing",
+        "corrupt-json",
+        "unknown-format",
+        "junk-history",
+        "no-after",
+        "nothing",
+        "bad-int",
+    ],
+)
+def test_bad_input_is_one_line_exit_2(argv, needle):
+    proc = run_cli(*argv)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert needle in proc.stderr
+    err_lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    if not needle.startswith("invalid"):
+        assert len(err_lines) == 1, proc.stderr
+
+
+def test_version_and_help():
+    assert run_cli("--version").stdout.startswith("conda-guard ")
+    help_text = run_cli("diff", "--help").stdout
+    for flag in (
+        "--json",
+        "--markdown",
+        "--fail-on",
+        "--install",
+        "--update-all",
+        "-p PREFIX",
+    ):
+        assert flag in help_text
