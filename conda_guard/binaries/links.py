@@ -22,7 +22,13 @@ from typing import TYPE_CHECKING
 
 from conda_guard.binaries.formats import readers
 from conda_guard.binaries.pip import find_pip_dists, pip_findings
-from conda_guard.binaries.scan import Scanner, is_candidate, is_library_name
+from conda_guard.binaries.scan import (
+    Scanner,
+    default_cache_dir,
+    inside,
+    is_candidate,
+    is_library_name,
+)
 from conda_guard.models import Finding, PackageMove, Record, Severity
 
 if TYPE_CHECKING:
@@ -187,7 +193,7 @@ def check_links(
     *,
     prefix: Path,
     incoming: Mapping[str, Path] | None = None,
-    cache_dir: Path | None = None,
+    cache_dir: Path | None | bool = None,
     pip: bool = True,
     scan_all: bool = False,
 ) -> LinkReport:
@@ -285,6 +291,14 @@ def check_links(
                 files=list(dist.extensions),
             )
 
+    if cache_dir is None:
+        cache_dir = default_cache_dir()
+    if (
+        cache_dir is not None
+        and cache_dir is not False
+        and inside(Path(cache_dir), prefix)
+    ):
+        cache_dir = False  # never write into the prefix
     scanner = Scanner(prefix, cache_dir)
     package_scanners: dict[str, Scanner] = {}
 
@@ -307,7 +321,10 @@ def check_links(
         lambda: defaultdict(list)
     )
     versions_provider: dict[tuple[str, str], tuple[str, str, str]] = {}
-    unknown_links: dict[str, list[str]] = defaultdict(list)
+    # provider package → soname → owner label → files
+    unknown_links: dict[str, dict[str, dict[str, list[str]]]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(list))
+    )
 
     for key, owner in owners.items():
         stats["packages_scanned"] += 1
@@ -330,9 +347,9 @@ def check_links(
                 found = after_side.find(soname, [*dirs, provider_dir])
                 if found is None:
                     if unknown:
-                        unknown_links[before_side.owner[provider]].append(
-                            f"{owner.label} ({relpath}) links {soname}"
-                        )
+                        unknown_links[before_side.owner[provider]][soname][
+                            owner.label
+                        ].append(relpath)
                         continue
                     pair = (key, soname)
                     broken[pair].append(
@@ -379,21 +396,28 @@ def check_links(
                 owners[key], soname, new[name], old[previous], path, lib, per_file
             )
         )
-    for name, links in sorted(unknown_links.items()):
-        record = old[name]
-        replaced = new.get(name)
-        waiting = ", ".join(_full(r) for _, r in sorted(unknown.items()))
-        what = (
-            f"whether {_full(replaced)} still ships what they need"
-            if replaced is not None
-            else "whether another incoming package provides what they need"
+    waiting = ", ".join(_full(r) for _, r in sorted(unknown.items()))
+    for name, by_soname in sorted(unknown_links.items()):
+        record, replaced = old[name], new.get(name)
+        sonames = ", ".join(sorted(by_soname))
+        if replaced is not None and replaced.name in unknown:
+            what = f"whether {_full(replaced)} still ships {sonames}"
+        else:
+            what = f"whether another incoming package provides {sonames}"
+        gone = ", which is being removed" if replaced is None else ""
+        users: dict[str, set[str]] = defaultdict(set)
+        for per_owner in by_soname.values():
+            for label, paths in per_owner.items():
+                users[label].update(paths)
+        linked = "; ".join(
+            f"{label}: {', '.join(sorted(paths)[:5])}"
+            + (f" and {len(paths) - 5} more" if len(paths) > 5 else "")
+            for label, paths in sorted(users.items())
         )
-        shown = "; ".join(sorted(set(links))[:5])
-        more = f" (and {len(set(links)) - 5} more)" if len(set(links)) > 5 else ""
         notes.append(
             f"incoming files of {waiting} are not known yet (not extracted: a dry "
-            f"run or an empty package cache), so {what} was not checked: "
-            f"{shown}{more} provided today by {_full(record)}"
+            f"run or an empty package cache), so {what}, provided today by "
+            f"{_full(record)}{gone}, was not checked (linked by {linked})"
         )
 
     if pip:
@@ -455,7 +479,7 @@ def _shipped(name, soname, incoming_files, incoming_scanner):  # type: ignore[no
             continue
         if _stem(base) != stem:
             continue
-        info = incoming_scanner(name).info(path)
+        info = incoming_scanner(name).info(path, follow=True)
         shipped.add(info.soname if info is not None and info.soname else base)
     return sorted(shipped)
 

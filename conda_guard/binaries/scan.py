@@ -85,7 +85,8 @@ def default_cache_dir() -> Path | None:
     return home / ".cache" / "conda-guard" if home is not None else None
 
 
-def _inside(path: Path, root: Path) -> bool:
+def inside(path: Path, root: Path) -> bool:
+    """True when ``path`` is ``root`` or below it (symbolic links resolved)."""
     try:
         path.resolve().relative_to(root.resolve())
     except ValueError:
@@ -119,7 +120,7 @@ class Scanner:
             return
         key = hashlib.sha256(os.fsencode(os.path.abspath(self.root))).hexdigest()
         cache_file = base / "binaries" / f"{key[:24]}.json"
-        if _inside(cache_file, self.root):
+        if inside(cache_file, self.root):
             return  # never write into the prefix
         self._cache_file = cache_file
         try:
