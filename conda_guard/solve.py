@@ -562,7 +562,10 @@ def run_worker(
         proc.kill()
         rc = proc.wait()
     for t in threads:
-        t.join(timeout=1)
+        t.join(timeout=5)
+    for pipe in (proc.stdout, proc.stderr):
+        if pipe is not None:
+            pipe.close()
     if not done and not outcome.timed_out:
         tail = b"".join(errors[-5:]).decode("utf-8", "replace").strip()
         last = tail.splitlines()[-1] if tail else ""
@@ -665,9 +668,11 @@ def propose(args: argparse.Namespace, current: State) -> Proposal:
         if not channels:
             raise UsageError("no channel to solve against: pass -c/--channel")
         notes.append("channels (from the installed packages): " + ", ".join(channels))
-    priority = getattr(args, "channel_priority", None) or "flexible"
+    priority = getattr(args, "channel_priority", None) or (
+        "strict" if getattr(args, "strict_channel_priority", False) else "flexible"
+    )
     solver = getattr(args, "solver", None) or "rattler"
-    virtual = getattr(args, "virtual_package", None)
+    virtual = getattr(args, "virtual_package", None) or None  # [] = detect
     timeout = float(getattr(args, "solve_timeout", None) or DEFAULT_BATCH_TIMEOUT)
     return propose_plan(
         current,
@@ -752,11 +757,22 @@ def propose_plan(
                 )
             raise SolveError(outcome.crashed or "the solve worker returned nothing")
         if not result.get("ok"):
+            hint = ""
+            other = outcome.results.get("batch")
+            if other is not None and other.get("ok"):
+                hint = (
+                    "a one-shot solve of the history specs plus the request works"
+                    f" ({len(other.get('records', ()))} packages): "
+                    + one_shot_command(
+                        current, plan.batch_specs, channels, strict=priority == "strict"
+                    )
+                )
             _raise_failed(
                 f"the request ({word} {' '.join(plan.request.values())})".replace(
                     " )", ")"
                 ),
                 result,
+                hint,
             )
         notes.extend(result.get("notes", ()))
         incremental = _state_from(
@@ -827,11 +843,12 @@ def propose_plan(
     )
 
 
-def _raise_failed(what: str, result: Mapping[str, Any]) -> None:
+def _raise_failed(what: str, result: Mapping[str, Any], hint: str = "") -> None:
     if result.get("error") == "unsatisfiable":
-        raise UnsatisfiableError(
-            _unsat_message(what, result), tuple(result.get("conflicts") or ())
-        )
+        message = _unsat_message(what, result)
+        if hint:
+            message += "\n" + hint
+        raise UnsatisfiableError(message, tuple(result.get("conflicts") or ()))
     if result.get("error") == "timeout":
         raise SolveError(
             f"{what}: the solver ran out of time ({result.get('message')})"

@@ -65,9 +65,7 @@ def solve(
     return outcome.results
 
 
-def solve_steps(
-    steps: Sequence[Sequence[str]], **kwargs: Any
-) -> list[Step]:
+def solve_steps(steps: Sequence[Sequence[str]], **kwargs: Any) -> list[Step]:
     """Solve ``steps`` one after the other, like successive ``conda install``s."""
     out: list[Step] = []
     requested: dict[str, str] = {}
@@ -137,8 +135,32 @@ def write_prefix(
     return prefix
 
 
-def build_prefix(
-    prefix: Path, steps: Sequence[Sequence[str]], **kwargs: Any
-) -> Path:
+def build_prefix(prefix: Path, steps: Sequence[Sequence[str]], **kwargs: Any) -> Path:
     """Solve ``steps`` with rattler and write the prefix they leave."""
     return write_prefix(prefix, solve_steps(steps, **kwargs))
+
+
+def record_dict(rec: Any) -> dict[str, Any]:
+    """A solved :class:`~conda_guard.models.Record` back in repodata shape."""
+    out: dict[str, Any] = {
+        "name": rec.name,
+        "version": rec.version,
+        "build": rec.build,
+        "build_number": rec.build_number,
+        "subdir": rec.subdir,
+        "depends": list(rec.depends),
+        "constrains": list(rec.constrains),
+        "channel": rec.channel,
+    }
+    for key in ("noarch", "url", "md5", "sha256", "fn", "timestamp"):
+        value = getattr(rec, key)
+        if value:
+            out[key] = value
+    if rec.track_features:
+        out["track_features"] = list(rec.track_features)
+    return out
+
+
+def step_from_state(specs: Sequence[str], state: Any) -> Step:
+    """The step a dry-run result stands for (to apply it to a test prefix)."""
+    return Step(tuple(specs), {r.name: record_dict(r) for r in state if not r.pip})

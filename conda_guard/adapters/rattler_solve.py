@@ -260,6 +260,8 @@ class RattlerSolver:
 
     async def _solve(self, job: dict[str, Any]) -> dict[str, Any]:
         started = time.perf_counter()
+        if job.get("delay"):  # testing aid: a solve that takes this long
+            await asyncio.sleep(float(job["delay"]))
         specs = [_match_spec(s) for s in job.get("specs", ())]
         locked = await self._lookup(job.get("locked", ()))
         pinned = await self._lookup(job.get("pinned", ()))

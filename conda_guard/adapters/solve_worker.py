@@ -10,7 +10,8 @@ Protocol. stdin: one JSON object ``{"backend": "rattler" | "conda",
 "channels": [...], "platforms": [...], "channel_priority":
 "strict" | "flexible" | "disabled", "virtual_packages": [...] | null,
 "prefix": str | null, "jobs": [{"label", "specs", "locked", "pinned",
-"retry_unpinned", "timeout", ...}]}``. stdout: one JSON object per line:
+"retry_unpinned", "timeout", "delay" (a testing aid: seconds to wait first),
+...}]}``. stdout: one JSON object per line:
 ``{"event": "result", "label", "ok": true, "records": [...], "seconds"}``,
 ``{"event": "result", "label", "ok": false, "error": "unsatisfiable" |
 "timeout" | "solve", "message", "conflicts"}``, ``{"event": "error",

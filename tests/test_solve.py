@@ -1,0 +1,304 @@
+"""Unit tests of the solve layer: planning, record mapping, the worker protocol."""
+
+from __future__ import annotations
+
+import argparse
+
+import pytest
+
+from conda_guard.adapters.solve_worker import explain_unsat, map_to_requested
+from conda_guard.exceptions import SolveError, UsageError
+from conda_guard.models import Record, State
+from conda_guard.solve import (
+    add_solve_arguments,
+    channel_url,
+    one_shot_command,
+    plan_solves,
+    propose,
+    record_from_solver,
+    run_worker,
+    target_platform,
+    wants_solve,
+)
+
+from .solve_helpers import HARVESTED_URL, VIRTUAL
+
+# verbatim py-rattler 0.28.0 SolverError text for `numpy 1.26.*` + `numpy >=2`
+# over the harvested channel (see the `unsat` test in test_solve_acceptance.py)
+RATTLER_UNSAT = """Cannot solve the request because of: The following packages are incompatible
+├─ numpy >=2 cannot be installed because there are no viable options:
+│  ├─ numpy 2.4.6, which conflicts with the versions reported above.
+│  ├─ numpy 2.3.5, which conflicts with the versions reported above.
+│  └─ numpy 2.0.2, which conflicts with the versions reported above.
+└─ numpy 1.26.* cannot be installed because there are no viable options:
+   ├─ numpy 1.26.4, which conflicts with the versions reported above.
+   ├─ numpy 1.26.4, which conflicts with the versions reported above.
+   └─ numpy 1.26.0, which conflicts with the versions reported above.
+"""  # noqa: E501
+RATTLER_CHAIN = """Cannot solve the request because of: pandas ==2.2.2 cannot be installed because there are no viable options:
+├─ pandas 2.2.2 would require
+│  └─ python >=3.12,<3.13.0a0, for which no candidates were found.
+└─ pandas 2.2.2 would require
+   └─ python >=3.11,<3.12.0a0, for which no candidates were found.
+"""  # noqa: E501
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser()
+    add_solve_arguments(p)
+    return p
+
+
+def rec(name: str, version: str, build: str = "0", **kw) -> Record:
+    return Record(name=name, version=version, build=build, subdir="linux-64", **kw)
+
+
+CURRENT = State.from_records(
+    [
+        rec("python", "3.12.13", "hd63d673_0_cpython", channel="conda-forge"),
+        rec("numpy", "1.26.4", "py312heda63a1_0", channel="conda-forge"),
+        rec("pandas", "2.1.3", "py312hfb8ada1_0", channel="conda-forge"),
+        rec("tzdata", "2026c", "h151e31d_0", channel="conda-forge"),
+        Record(name="requests", version="2.32.3", pip=True),
+    ],
+    kind="prefix",
+    explicit={"python": "python=3.12", "pandas": "pandas=2.1", "numpy": "numpy"},
+    prefix="/envs/work",
+)
+
+
+def test_arguments_and_wants_solve():
+    args = parser().parse_args(
+        [
+            "--install",
+            "numpy",
+            "scipy",
+            "--update",
+            "pandas",
+            "-c",
+            "a",
+            "-c",
+            "b",
+            "--strict-channel-priority",
+            "--solve-timeout",
+            "5",
+            "--virtual-package",
+            "__cuda=12.4",
+        ]
+    )
+    assert args.install == ["numpy", "scipy"]
+    assert args.update == ["pandas"]
+    assert args.channel == ["a", "b"]
+    assert args.channel_priority == "strict"
+    assert args.solve_timeout == 5.0
+    assert args.virtual_package == ["__cuda=12.4"]
+    assert wants_solve(args)
+    assert not wants_solve(parser().parse_args([]))
+    assert wants_solve(parser().parse_args(["--update-all"]))
+    with pytest.raises(SystemExit):
+        parser().parse_args(["--solve-timeout", "0"])
+
+
+def test_plan_install_freezes_installed_and_keeps_python_minor():
+    plan = plan_solves(CURRENT, install=["scikit-learn"])
+    assert plan.mode == "install"
+    assert plan.incremental_specs == (
+        "python=3.12",
+        "pandas=2.1",
+        "numpy",
+        "scikit-learn",
+    )
+    assert [r.name for r in plan.pinned] == ["numpy", "pandas", "python", "tzdata"]
+    assert plan.locked == ()
+    assert plan.retry_unpinned is True
+    assert plan.batch_specs == plan.incremental_specs
+
+
+def test_plan_update_locks_and_replaces_history_spec():
+    plan = plan_solves(CURRENT, update=["pandas"])
+    assert plan.mode == "update"
+    assert "pandas" in plan.incremental_specs and "pandas=2.1" not in (
+        plan.incremental_specs
+    )
+    assert [r.name for r in plan.locked] == ["numpy", "python", "tzdata"]
+    assert plan.pinned == ()
+
+
+def test_plan_update_all_drops_history_constraints_but_not_python_minor():
+    plan = plan_solves(CURRENT, update_all=True)
+    assert plan.mode == "update-all"
+    assert plan.incremental_specs == ("python 3.12.*", "pandas", "numpy")
+    assert plan.locked == plan.pinned == ()
+    # the batch keeps the user's constraints
+    assert plan.batch_specs == ("python=3.12", "pandas=2.1", "numpy")
+
+
+def test_plan_update_of_missing_package_is_a_usage_error():
+    with pytest.raises(UsageError, match="not installed: scipy"):
+        plan_solves(CURRENT, update=["scipy"])
+
+
+def test_plan_without_history_requests_every_installed_name():
+    bare = State.from_records(list(CURRENT)[:2], kind="prefix")
+    plan = plan_solves(bare, install=["pandas"])
+    assert plan.incremental_specs == ("python 3.12.*", "numpy", "pandas")
+    assert "no history specs" in plan.notes[0]
+
+
+def test_record_from_solver_maps_fields():
+    data = {
+        "name": "libblas",
+        "version": "3.11.0",
+        "build": "5_h4a7cf45_openblas",
+        "build_number": 5,
+        "subdir": "linux-64",
+        "depends": ["libopenblas >=0.3.30,<0.3.31.0a0"],
+        "constrains": ["blas 2.305   openblas"],
+        "track_features": "blas_mkl blas_mkl_2",
+        "channel": "https://conda.anaconda.org/conda-forge/",
+        "fn": "libblas-3.11.0-5_h4a7cf45_openblas.conda",
+        "url": "https://conda.anaconda.org/conda-forge/linux-64/libblas-3.11.0-5_h4a7cf45_openblas.conda",
+        "md5": "c160954f7418d7b6e87eaf05a8913fa9",
+        "noarch": None,
+    }
+    r = record_from_solver(data, "test")
+    assert r.channel == "conda-forge"
+    assert r.track_features == ("blas_mkl", "blas_mkl_2")
+    assert r.depends == ("libopenblas >=0.3.30,<0.3.31.0a0",)
+    assert r.constrains == ("blas 2.305   openblas",)
+    assert (r.build_number, r.noarch, r.md5) == (5, None, data["md5"])
+    local = record_from_solver({**data, "channel": HARVESTED_URL + "/"})
+    assert local.channel == HARVESTED_URL
+
+
+def test_explain_unsat_folds_candidates_and_names_specs():
+    text, conflicts = explain_unsat(RATTLER_UNSAT, ["numpy 1.26.*", "numpy >=2"])
+    assert conflicts == ("numpy >=2", "numpy 1.26.*")
+    assert "Cannot solve" not in text
+    assert (
+        "│  └─ numpy 2.4.6 | 2.3.5 | 2.0.2, which conflicts with the versions"
+        " reported above." in text.splitlines()
+    )
+    assert len(text.splitlines()) == 5
+
+
+def test_explain_unsat_keeps_the_chain():
+    text, conflicts = explain_unsat(RATTLER_CHAIN, ["python=3.10", "pandas==2.2.2"])
+    assert conflicts == ("pandas==2.2.2",)
+    assert "python >=3.12,<3.13.0a0, for which no candidates were found." in text
+
+
+def test_map_to_requested_prefers_exact_spelling():
+    assert map_to_requested(["python 3.10.*", "libfoo"], ["python=3.10"]) == (
+        "python=3.10",
+        "libfoo",
+    )
+
+
+def test_one_shot_command_and_channels():
+    cmd = one_shot_command(
+        CURRENT,
+        ["python=3.12", "numpy>=2"],
+        ["conda-forge", "file:///x y"],
+        strict=True,
+    )
+    assert cmd == (
+        "conda create -n work --override-channels -c conda-forge -c 'file:///x y'"
+        " --strict-channel-priority python=3.12 'numpy>=2'"
+    )
+    assert channel_url("pkgs/main") == "https://repo.anaconda.com/pkgs/main"
+    assert channel_url("conda-forge") == "conda-forge"
+    assert channel_url("/srv/chan").startswith("file:///")
+
+
+def test_target_platform_from_records():
+    assert target_platform(CURRENT) == "linux-64"
+    assert target_platform(CURRENT, "osx-arm64") == "osx-arm64"
+
+
+def test_worker_reports_unknown_backend():
+    outcome = run_worker({"backend": "nope", "jobs": []}, timeout=60)
+    assert outcome.error == "ValueError: unknown solver backend 'nope'"
+    assert not outcome.timed_out and outcome.crashed is None
+
+
+def test_worker_bad_request_is_an_error_not_a_hang():
+    outcome = run_worker({"backend": "rattler", "channels": [], "jobs": []}, timeout=60)
+    assert outcome.error == "no channel to solve against (pass --channel)"
+
+
+@pytest.mark.solve
+def test_worker_streams_results_and_survives_the_budget():
+    doc = {
+        "backend": "rattler",
+        "channels": [HARVESTED_URL],
+        "platforms": ["linux-64", "noarch"],
+        "virtual_packages": list(VIRTUAL),
+        "jobs": [
+            {"label": "fast", "specs": ["python 3.12.*", "numpy"]},
+            {"label": "slow", "specs": ["python 3.12.*", "numpy"], "delay": 30},
+        ],
+    }
+    outcome = run_worker(doc, timeout=8)
+    assert outcome.timed_out
+    assert set(outcome.results) == {"fast"}
+    numpy = {r["name"]: r for r in outcome.results["fast"]["records"]}["numpy"]
+    assert (numpy["version"], numpy["build"]) == ("2.3.0", "py312h6cf2f7f_0")
+    assert outcome.seconds < 20
+
+
+@pytest.mark.solve
+def test_propose_skips_a_batch_that_runs_out_of_time(tmp_path, monkeypatch):
+    from conda_guard import solve
+
+    from .solve_helpers import build_prefix
+
+    prefix = build_prefix(tmp_path / "env", [["python=3.12", "numpy"]])
+    from conda_guard.readers import read_state
+
+    current = read_state(str(prefix))
+    real = solve.solve_request
+
+    def slow_batch(request):
+        jobs = tuple(
+            dict(j, delay=30) if j["label"] == "batch" else j for j in request.jobs
+        )
+        return real(solve.SolveRequest(**{**request.__dict__, "jobs": jobs}))
+
+    monkeypatch.setattr(solve, "solve_request", slow_batch)
+    args = parser().parse_args(
+        [
+            "--install",
+            "pandas",
+            "--batch",
+            "--solve-timeout",
+            "8",
+            *[f"--virtual-package={v}" for v in VIRTUAL],
+        ]
+    )
+    proposal = propose(args, current)
+    assert proposal.batch is None
+    assert proposal.incremental.get("pandas").version == "2.2.2"
+    assert any(
+        n.startswith(
+            "batch comparison skipped (batch vs current, incremental vs batch)"
+        )
+        and "did not finish within 8 s" in n
+        for n in proposal.notes
+    )
+    assert proposal.comparisons == ()
+
+
+def test_propose_without_channels_is_a_usage_error():
+    bare = State.from_records([rec("zlib", "1.3")], kind="prefix")
+    with pytest.raises(UsageError, match="no channel"):
+        propose(parser().parse_args(["--install", "numpy"]), bare)
+
+
+def test_update_all_with_specs_is_a_usage_error():
+    with pytest.raises(UsageError):
+        propose(parser().parse_args(["--update-all", "--update", "numpy"]), CURRENT)
+
+
+def test_solve_error_is_a_guard_error():
+    assert issubclass(SolveError, Exception) and SolveError("x").exit_code == 2
