@@ -408,6 +408,10 @@ def plan_solves(
     - batch: the history specs (with their constraints) + the request, fresh.
     """
     request = _by_name([*install, *update])
+    # several specs for one name all apply (the solver intersects them)
+    same_name = tuple(
+        s.strip() for s in (*install, *update) if s.strip() != request[spec_name(s)]
+    )
     records = {r.name: r for r in _conda_records(current)}
     if update:
         missing = sorted(n for n in _by_name(update) if n not in records)
@@ -456,11 +460,11 @@ def plan_solves(
     return Plan(
         mode=mode,
         request=request,
-        incremental_specs=tuple(specs.values()),
+        incremental_specs=(*specs.values(), *same_name),
         locked=locked,
         pinned=pinned,
         retry_unpinned=retry,
-        batch_specs=tuple(explicit.values()),
+        batch_specs=(*explicit.values(), *same_name),
         explicit=explicit,
         notes=tuple(notes),
     )

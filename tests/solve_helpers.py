@@ -125,6 +125,8 @@ def write_prefix(
             requested[spec_name(spec)] = spec
         before = step.records
     (meta / "history").write_text("\n".join(lines) + "\n")
+    for old in meta.glob("*.json"):
+        old.unlink()
     for rec in steps[-1].records.values():
         data = dict(rec)
         data["files"] = []
