@@ -117,9 +117,9 @@ def readelf_needs(path: Path, library: str) -> set[str]:
     needs, current = set(), None
     for line in out.splitlines():
         line = line.strip()
-        if line.startswith("0x") and "File:" in line:
+        if "File:" in line:
             current = line.split("File:")[1].split()[0]
-        elif line.startswith("0x") and "Name:" in line and current == library:
+        elif "Name:" in line and current == library:
             needs.add(line.split("Name:")[1].split()[0])
     return needs
 

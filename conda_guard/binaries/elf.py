@@ -84,6 +84,7 @@ def read_elf(path: Path) -> BinaryInfo:
             ValueError,
             IndexError,
             KeyError,
+            OSError,  # a seek to a negative offset read from the file
         ) as exc:
             raise BinaryReadError(f"{path}: malformed ELF: {exc}") from exc
 
