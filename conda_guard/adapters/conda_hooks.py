@@ -253,7 +253,8 @@ def _frozen_blocks(
     return (
         before.frozen is not None
         and bool(analysis.changes)
-        and not getattr(args, "override_frozen", False)
+        # --override-frozen stores False in protect_frozen_envs (else NULL)
+        and getattr(args, "protect_frozen_envs", None) is not False
         and "frozen" not in settings.ignore
     )
 
@@ -268,45 +269,63 @@ def wants_batch(settings: GuardSettings, args: Any) -> bool:
 
 
 def _with_batch(analysis: Analysis, settings: GuardSettings, args: Any) -> Analysis:
-    """Add the batch-solve comparison; any failure becomes a note, never an error."""
+    """Compare conda's plan with a one-shot solve; a failure is only a note."""
     if not wants_batch(settings, args):
         return analysis
     try:
-        from .. import solve
-    except ImportError:
-        return analysis.extend(
-            notes=["batch solve skipped: conda_guard.solve is not available"]
-        )
-    try:
-        proposal = solve.propose(_batch_namespace(settings), analysis.before)
-    except Exception as exc:
+        batch, notes = batch_state(analysis.before, settings, args)
+    except Exception as exc:  # an optional extra check
         return analysis.extend(notes=[f"batch solve skipped: {exc}"])
+    if batch is None:
+        return analysis.extend(notes=notes)
+    from ..abi import load_table
+    from ..analysis import Comparison, analyze
+    from ..rules.drift import drift_findings
+
+    table = load_table()
+    policy = settings.policy()
+    drift = analyze(batch, analysis.after, policy=policy, table=table)
+    kept = [
+        f
+        for f in drift_findings(analysis.after, batch, table)
+        if f.rule not in policy.ignore
+    ]
     return analysis.extend(
-        findings=getattr(proposal, "findings", ()),
-        notes=getattr(proposal, "notes", ()),
-        comparisons=getattr(proposal, "comparisons", ()),
-        commands=getattr(proposal, "commands", ()),
+        findings=kept,
+        notes=notes,
+        comparisons=[Comparison("conda's plan vs a one-shot solve", drift)],
     )
 
 
-def _batch_namespace(settings: GuardSettings) -> Any:
-    import argparse
+def batch_state(
+    before: State, settings: GuardSettings, args: Any
+) -> tuple[State | None, list[str]]:
+    """A one-shot solve of the history specs plus this request (rattler, worker)."""
+    from dataclasses import replace
 
     from conda.base.context import context
 
-    return argparse.Namespace(
-        install=[],
-        update=[],
-        update_all=True,
-        batch=True,
-        solver="rattler",
-        channel=list(context.channels),
-        strict_channel_priority=str(context.channel_priority).endswith("strict"),
-        solve_timeout=settings.batch_timeout,
-        virtual_package=[],
-        prefix=context.target_prefix,
-        name=None,
+    from .. import solve
+
+    cmd = _command(args)
+    specs = [str(p) for p in getattr(args, "packages", None) or ()]
+    plan = solve.plan_solves(
+        before,
+        install=specs if cmd in ("install", "create") else (),
+        update=specs if cmd == "update" and not is_update_all(args) else (),
+        update_all=cmd == "update" and is_update_all(args),
     )
+    priority = getattr(context.channel_priority, "value", context.channel_priority)
+    proposal = solve.propose_plan(
+        before,
+        replace(plan, mode="batch"),
+        channels=[solve.channel_url(c) for c in context.channels],
+        platform=context.subdir,
+        priority=str(priority).lower(),
+        timeout=settings.batch_timeout,
+        batch=True,
+    )
+    return proposal.batch, list(proposal.notes)
 
 
 # -- warn or block -------------------------------------------------------------
@@ -319,7 +338,7 @@ def act(outcome: Outcome, settings: GuardSettings) -> None:
 
     analysis = outcome.analysis
     policy = settings.policy()
-    decision = decide(analysis.all_findings(), policy)
+    decision = decide(analysis.findings, policy)
     if outcome.frozen_blocks or (settings.mode == "block" and decision.blocked):
         blocking = decision.blocking
         if outcome.frozen_blocks:
@@ -327,7 +346,7 @@ def act(outcome: Outcome, settings: GuardSettings) -> None:
             blocking = (*frozen, *(f for f in blocking if f.rule != "frozen"))
         message = block_text(outcome, decision, settings, blocking)
         raise GuardBlockedError(message, blocking, outcome.prefix)
-    if analysis.all_findings():
+    if analysis.findings:
         print(warning_text(outcome, settings), file=sys.stderr, end="")
 
 
@@ -362,7 +381,7 @@ def warning_text(outcome: Outcome, settings: GuardSettings) -> str:
     from ..report.common import plural, severity_counts
 
     analysis = outcome.analysis
-    findings = analysis.all_findings()
+    findings = analysis.findings
     if settings.report == "full":
         from ..report import render_text
 
@@ -381,6 +400,12 @@ def warning_text(outcome: Outcome, settings: GuardSettings) -> str:
             lines += _finding_lines(f, full=False)
         if len(findings) > WARN_LIMIT:
             lines.append(f"  ... and {len(findings) - WARN_LIMIT} more")
+        for comp in analysis.comparisons:
+            sub = comp.analysis
+            lines.append(
+                f"  {comp.label}: {plural(len(sub.changes), 'difference')}, "
+                f"{plural(len(sub.findings), 'finding')}"
+            )
     if outcome.details:
         lines.append(f"  Details: {outcome.details}")
     lines.append(

@@ -1,0 +1,565 @@
+"""The guard inside conda: warn, block, --json, settings, frozen, on_error, revision.
+
+Real conda (``-p conda.testing.fixtures -p tests.conda_fixtures``) against local
+channels built from real records (tests/conda_channel.py): an environment with
+pytorch 1.11.0's CUDA 11.1 build, where ``conda install pytorch=1.12.1`` can only
+be met by the CPU build (its CUDA builds need cudatoolkit 11.3/11.6, absent).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from typing import TYPE_CHECKING
+
+import pytest
+
+pytest.importorskip(
+    "conda", reason="conda is not importable (see docs/dev/conda-from-source.md)"
+)
+
+from conda.exceptions import DryRunExit
+
+from conda_guard.adapters.conda_errors import (
+    GuardBlockedError,
+    GuardInputError,
+    GuardInternalError,
+    GuardSettingError,
+)
+
+from .conda_channel import PYTORCH_CPU_BUILD, PYTORCH_CUDA_BUILD
+from .conda_fixtures import hash_tree
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+pytestmark = pytest.mark.conda
+
+FLIP = (
+    f"[gpu-to-cpu] pytorch 1.11.0 {PYTORCH_CUDA_BUILD} (CUDA) is replaced by "
+    f"1.12.1 {PYTORCH_CPU_BUILD} (CPU): GPU support is lost"
+)
+MUTEX_FLIP = "[gpu-to-cpu] pytorch-mutex 1.0 cuda (CUDA) is replaced by 1.0 cpu (CPU)"
+
+
+def _conda(*argv: str, env: dict[str, str] | None = None, stdin: str | None = None):
+    """Run conda in a subprocess, as a user does (real exit codes, real stderr)."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "conda", *argv],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        input=stdin,
+        timeout=300,
+        check=False,
+    )
+
+
+# -- warn ----------------------------------------------------------------------
+
+
+def test_cuda_to_cpu_warning_names_both_builds_and_why(cuda_env: Path, conda_cli):
+    out, err, exc = conda_cli(
+        "install", "-p", cuda_env, "--dry-run", "pytorch=1.12.1", raises=DryRunExit
+    )
+    assert "conda-guard: 2 findings (2 high) in 2 changes to " + str(cuda_env) in err
+    assert "HIGH " + FLIP in err
+    assert MUTEX_FLIP in err
+    # full builds and channels of both sides
+    assert (
+        f"pytorch: 1.11.0 {PYTORCH_CUDA_BUILD} (file://" in err
+        and f"-> 1.12.1 {PYTORCH_CPU_BUILD} (file://" in err
+    )
+    # why it happens
+    assert "depends 'cudatoolkit >=11.1,<11.2'; the new build does not" in err
+    assert "CPU builds win when the solver sees no '__cuda' virtual package" in err
+    assert f"Details: conda guard diff -p {cuda_env} --install pytorch=1.12.1" in err
+    # the plan is conda's, on stdout, untouched
+    assert "conda-guard" not in out
+    assert "1.12.1-py3.10_cpu_0" in out
+
+
+def test_warning_comes_before_the_prompt(cuda_env: Path, guard_config):
+    """A person sees the warning before answering conda's 'Proceed ([y]/n)?'."""
+    before = hash_tree(cuda_env)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "conda",
+            "install",
+            "-p",
+            str(cuda_env),
+            "pytorch=1.12.1",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        input="n\n",
+        timeout=300,
+        check=False,
+        env={**os.environ, "CONDA_ALWAYS_YES": "false"},
+    )
+    text = proc.stdout
+    assert FLIP in text
+    assert "Proceed ([y]/n)?" in text
+    assert text.index(FLIP) < text.index("## Package Plan ##") < text.index("Proceed")
+    assert hash_tree(cuda_env) == before  # answered 'n'
+
+
+def test_warn_mode_installs_after_warning(cuda_env: Path, conda_cli):
+    out, err, code = conda_cli("install", "-p", cuda_env, "-y", "pytorch=1.12.1")
+    assert code == 0
+    assert FLIP in err
+    meta = sorted(p.name for p in (cuda_env / "conda-meta").glob("pytorch-1*.json"))
+    assert meta == [f"pytorch-1.12.1-{PYTORCH_CPU_BUILD}.json"]
+
+
+def test_no_findings_no_output(cuda_env: Path, conda_cli):
+    out, err, exc = conda_cli(
+        "install", "-p", cuda_env, "--dry-run", "filelock", raises=DryRunExit
+    )
+    assert "conda-guard" not in err
+    assert "filelock" in out
+
+
+def test_summary_report_lists_drift_for_update_all(cuda_env: Path, conda_cli):
+    """update --all flips pytorch to the CPU build; the one-shot solve keeps CUDA."""
+    pytest.importorskip("rattler", reason="the batch solve uses py-rattler")
+    out, err, exc = conda_cli(
+        "update", "-p", cuda_env, "--all", "--dry-run", raises=DryRunExit
+    )
+    assert FLIP in err
+    assert (
+        "[drift] pytorch: the incremental result has pytorch "
+        f"1.12.1 {PYTORCH_CPU_BUILD}" in err
+    )
+    assert f"a one-shot solve picks pytorch 1.11.0 {PYTORCH_CUDA_BUILD}" in err
+    assert "conda's plan vs a one-shot solve:" in err
+
+
+def test_full_report_setting(cuda_env: Path, conda_cli, guard_config):
+    guard_config(guard_report="full")
+    out, err, exc = conda_cli(
+        "install", "-p", cuda_env, "--dry-run", "pytorch=1.12.1", raises=DryRunExit
+    )
+    assert "Changes (2):" in err
+    assert FLIP in err
+
+
+# -- block ---------------------------------------------------------------------
+
+
+def test_block_refuses_and_names_the_way_forward(
+    cuda_env: Path, conda_cli, guard_config
+):
+    guard_config(guard_mode="block")
+    before = hash_tree(cuda_env)
+    out, err, exc = conda_cli(
+        "install", "-p", cuda_env, "-y", "pytorch=1.12.1", raises=GuardBlockedError
+    )
+    message = str(exc.value)
+    assert message.startswith(
+        f"conda-guard stopped this transaction on {cuda_env}: 2 findings at or above "
+        "'high' (plugins.guard_fail_on)."
+    )
+    assert "HIGH " + FLIP in message
+    assert f"pytorch: 1.11.0 {PYTORCH_CUDA_BUILD} (file://" in message
+    assert f"-> 1.12.1 {PYTORCH_CPU_BUILD} (file://" in message
+    assert "--accept gpu-to-cpu" in message
+    assert "conda config --append plugins.guard_ignore gpu-to-cpu" in message
+    assert "conda config --append plugins.guard_allow pytorch" in message
+    assert (
+        f"See the whole diff: conda guard diff -p {cuda_env} --install pytorch=1.12.1"
+        in message
+    )
+    assert exc.value.rules == ["gpu-to-cpu"]
+    assert exc.value.return_code == 1
+    assert hash_tree(cuda_env) == before
+
+
+def test_block_exit_1_and_prefix_byte_identical(cuda_env: Path, guard_config):
+    before = hash_tree(cuda_env)
+    history = (cuda_env / "conda-meta" / "history").read_bytes()
+    proc = _conda(
+        "install",
+        "-p",
+        str(cuda_env),
+        "-y",
+        "pytorch=1.12.1",
+        env={"CONDA_PLUGINS_GUARD_MODE": "block"},
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert "GuardBlockedError: conda-guard stopped this transaction" in proc.stderr
+    assert FLIP in proc.stderr
+    assert hash_tree(cuda_env) == before
+    assert (cuda_env / "conda-meta" / "history").read_bytes() == history
+
+
+def test_block_json_error_keeps_stdout_json(cuda_env: Path, guard_config):
+    proc = _conda(
+        "install",
+        "-p",
+        str(cuda_env),
+        "-y",
+        "--json",
+        "pytorch=1.12.1",
+        env={"CONDA_PLUGINS_GUARD_MODE": "block"},
+    )
+    assert proc.returncode == 1
+    data = json.loads(proc.stdout)
+    assert data["exception_name"] == "GuardBlockedError"
+    assert data["rules"] == ["gpu-to-cpu"]
+    assert data["prefix"] == str(cuda_env)
+    first = data["findings"][0]
+    assert first["rule"] == "gpu-to-cpu" and first["severity"] == "high"
+    assert first["packages"][0]["before"]["build"] == PYTORCH_CUDA_BUILD
+    assert first["packages"][0]["after"]["build"] == PYTORCH_CPU_BUILD
+    assert "conda-guard stopped this transaction" in data["message"]
+
+
+def test_warn_json_stdout_stays_conda_json(cuda_env: Path, guard_config):
+    proc = _conda(
+        "install", "-p", str(cuda_env), "--dry-run", "--json", "pytorch=1.12.1"
+    )
+    data = json.loads(proc.stdout)  # conda's own dry-run JSON
+    assert data["dry_run"] is True
+    linked = {d["name"]: d["build_string"] for d in data["actions"]["LINK"]}
+    assert linked["pytorch"] == PYTORCH_CPU_BUILD
+    assert FLIP in proc.stderr
+
+
+def test_fail_on_medium_blocks_medium_findings(cuda_env: Path, conda_cli, guard_config):
+    guard_config(guard_mode="block", guard_fail_on="medium")
+    out, err, exc = conda_cli(
+        "remove", "-p", cuda_env, "cudatoolkit", "--dry-run", raises=GuardBlockedError
+    )
+    assert "at or above 'medium'" in str(exc.value)
+    assert (
+        "[explicit-spec] cudatoolkit, which you asked for ('cudatoolkit=11.1'), "
+        "is removed" in str(exc.value)
+    )
+
+
+def test_remove_warns_in_warn_mode(cuda_env: Path, conda_cli):
+    out, err, exc = conda_cli(
+        "remove", "-p", cuda_env, "cudatoolkit", "--dry-run", raises=DryRunExit
+    )
+    assert (
+        "MEDIUM [explicit-spec] pytorch, which you asked for ('pytorch=1.11.0'), "
+        "is removed" in err
+    )
+
+
+def test_create_dry_run_is_checked(guard_config, conda_cli, tmp_path: Path):
+    out, err, exc = conda_cli(
+        "create",
+        "-p",
+        tmp_path / "new",
+        "--dry-run",
+        "python=3.10",
+        "numpy=1.25",
+        raises=DryRunExit,
+    )
+    assert not (tmp_path / "new").exists()
+    assert "numpy-1.25.1" in out
+
+
+# -- settings --------------------------------------------------------------------
+
+
+def test_settings_from_condarc(guard_config):
+    from conda_guard.adapters.conda_settings import read_settings
+
+    guard_config(
+        guard_mode="block",
+        guard_fail_on="medium",
+        guard_ignore=["downgrade", "channel-mix"],
+        guard_allow=["openssl"],
+        guard_batch="never",
+        guard_batch_timeout=5,
+        guard_on_error="closed",
+        guard_report="full",
+    )
+    s = read_settings()
+    assert (s.mode, s.fail_on, s.batch, s.on_error, s.report) == (
+        "block",
+        "medium",
+        "never",
+        "closed",
+        "full",
+    )
+    assert s.ignore == ("downgrade", "channel-mix")
+    assert s.allow == ("openssl",)
+    assert s.batch_timeout == 5.0
+    assert s.policy().fail_on.name == "MEDIUM"
+
+
+def test_settings_defaults(guard_config):
+    from conda_guard.adapters.conda_settings import GuardSettings, read_settings
+
+    assert read_settings() == GuardSettings()
+
+
+def test_env_vars_override_condarc(guard_config, monkeypatch):
+    from conda.base.context import reset_context
+
+    from conda_guard.adapters.conda_settings import read_settings
+
+    guard_config(guard_mode="block", guard_ignore=["downgrade"])
+    monkeypatch.setenv("CONDA_PLUGINS_GUARD_MODE", "off")
+    monkeypatch.setenv("CONDA_PLUGINS_GUARD_FAIL_ON", "low")
+    monkeypatch.setenv("CONDA_PLUGINS_GUARD_IGNORE", "channel-mix")
+    reset_context()
+    s = read_settings()
+    assert s.mode == "off"
+    assert s.fail_on == "low"
+    assert set(s.ignore) == {"downgrade", "channel-mix"}  # lists merge
+
+
+def test_env_var_blocks(cuda_env: Path, conda_cli, monkeypatch):
+    from conda.base.context import reset_context
+
+    monkeypatch.setenv("CONDA_PLUGINS_GUARD_MODE", "block")
+    reset_context()
+    conda_cli(
+        "install",
+        "-p",
+        cuda_env,
+        "--dry-run",
+        "pytorch=1.12.1",
+        raises=GuardBlockedError,
+    )
+
+
+def test_mode_off_is_silent(cuda_env: Path, conda_cli, guard_config):
+    guard_config(guard_mode="off")
+    out, err, exc = conda_cli(
+        "install", "-p", cuda_env, "--dry-run", "pytorch=1.12.1", raises=DryRunExit
+    )
+    assert "conda-guard" not in err
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "words"),
+    [
+        ("guard_mode", "blok", "'plugins.guard_mode' must be one of: warn, block, off"),
+        (
+            "guard_fail_on",
+            "severe",
+            "'plugins.guard_fail_on' must be one of: info, low",
+        ),
+        (
+            "guard_batch",
+            "sometimes",
+            "'plugins.guard_batch' must be one of: update-all",
+        ),
+        ("guard_batch_timeout", -1, "'plugins.guard_batch_timeout' must be a number"),
+        (
+            "guard_on_error",
+            "ajar",
+            "'plugins.guard_on_error' must be one of: open, closed",
+        ),
+        (
+            "guard_report",
+            "long",
+            "'plugins.guard_report' must be one of: full, summary",
+        ),
+    ],
+    ids=["mode", "fail_on", "batch", "batch_timeout", "on_error", "report"],
+)
+def test_invalid_setting_is_a_configuration_error(
+    cuda_env: Path, conda_cli, guard_config, key, value, words
+):
+    from conda.common.configuration import ValidationError
+
+    guard_config(**{key: value})
+    out, err, exc = conda_cli(
+        "install", "-p", cuda_env, "--dry-run", "pytorch=1.12.1", raises=ValidationError
+    )
+    assert f"Parameter {key} = {value!r}" in str(exc.value)
+    assert words in str(exc.value)
+
+
+def test_unknown_rule_in_guard_ignore(cuda_env: Path, conda_cli, guard_config):
+    guard_config(guard_ignore=["gpu2cpu"])
+    out, err, exc = conda_cli(
+        "install",
+        "-p",
+        cuda_env,
+        "--dry-run",
+        "pytorch=1.12.1",
+        raises=GuardSettingError,
+    )
+    assert str(exc.value).startswith(
+        "invalid value 'gpu2cpu' for 'plugins.guard_ignore' "
+        "(CONDA_PLUGINS_GUARD_IGNORE): no such rule"
+    )
+    assert "gpu-to-cpu" in str(exc.value)
+
+
+def test_guard_ignore_lets_it_through(cuda_env: Path, conda_cli, guard_config):
+    guard_config(guard_mode="block", guard_ignore=["gpu-to-cpu"])
+    out, err, exc = conda_cli(
+        "install", "-p", cuda_env, "--dry-run", "pytorch=1.12.1", raises=DryRunExit
+    )
+    assert "gpu-to-cpu" not in err
+
+
+def test_guard_allow_one_package_still_blocks_the_other(
+    cuda_env: Path, conda_cli, guard_config
+):
+    guard_config(guard_mode="block", guard_allow=["pytorch"])
+    out, err, exc = conda_cli(
+        "install",
+        "-p",
+        cuda_env,
+        "--dry-run",
+        "pytorch=1.12.1",
+        raises=GuardBlockedError,
+    )
+    assert MUTEX_FLIP in str(exc.value)
+    assert FLIP not in str(exc.value)
+    assert exc.value.findings[0]["packages"][0]["name"] == "pytorch-mutex"
+
+
+def test_guard_allow_match_specs_let_it_through(
+    cuda_env: Path, conda_cli, guard_config
+):
+    guard_config(
+        guard_mode="block", guard_allow=["pytorch >=1.12", "'pytorch-mutex 1.0'"]
+    )
+    conda_cli(
+        "install", "-p", cuda_env, "--dry-run", "pytorch=1.12.1", raises=DryRunExit
+    )
+
+
+# -- frozen ----------------------------------------------------------------------
+
+
+def test_conda_itself_refuses_a_frozen_env(cuda_env: Path, conda_cli):
+    from conda.exceptions import EnvironmentIsFrozenError
+
+    (cuda_env / "conda-meta" / "frozen").write_text('{"message": "team GPU env"}')
+    conda_cli(
+        "install",
+        "-p",
+        cuda_env,
+        "--dry-run",
+        "filelock",
+        raises=EnvironmentIsFrozenError,
+    )
+
+
+def test_frozen_env_blocked_even_in_warn_mode(cuda_env: Path, conda_cli, monkeypatch):
+    """With conda's own protection off, the guard still refuses to change it."""
+    from conda.base.context import reset_context
+
+    (cuda_env / "conda-meta" / "frozen").write_text('{"message": "team GPU env"}')
+    monkeypatch.setenv("CONDA_PROTECT_FROZEN_ENVS", "false")
+    reset_context()
+    before = hash_tree(cuda_env)
+    out, err, exc = conda_cli(
+        "install", "-p", cuda_env, "-y", "filelock", raises=GuardBlockedError
+    )
+    message = str(exc.value)
+    assert message.startswith(
+        f"conda-guard stopped this transaction: {cuda_env} is marked frozen "
+        "(conda-meta/frozen) and 1 package would change."
+    )
+    assert ": team GPU env" in message
+    assert "pass --override-frozen" in message
+    assert hash_tree(cuda_env) == before
+
+
+def test_frozen_env_with_override_only_warns(cuda_env: Path, conda_cli):
+    (cuda_env / "conda-meta" / "frozen").write_text("")
+    out, err, exc = conda_cli(
+        "install",
+        "-p",
+        cuda_env,
+        "--override-frozen",
+        "--dry-run",
+        "filelock",
+        raises=DryRunExit,
+    )
+    assert "HIGH [frozen] the environment is marked frozen" in err
+
+
+# -- guard_on_error ----------------------------------------------------------------
+
+
+def _broken_analyze(*args, **kwargs):
+    raise RuntimeError("boom")
+
+
+def test_on_error_open_warns_and_goes_on(cuda_env: Path, conda_cli, monkeypatch):
+    import conda_guard.analysis
+
+    monkeypatch.setattr(conda_guard.analysis, "analyze", _broken_analyze)
+    out, err, exc = conda_cli(
+        "install", "-p", cuda_env, "--dry-run", "pytorch=1.12.1", raises=DryRunExit
+    )
+    assert (
+        "conda-guard: warning: the ABI check was skipped (RuntimeError: boom). conda "
+        "goes on because plugins.guard_on_error is 'open'." in err
+    )
+    assert "1.12.1-py3.10_cpu_0" in out
+
+
+def test_on_error_closed_stops(cuda_env: Path, conda_cli, monkeypatch, guard_config):
+    import conda_guard.analysis
+
+    guard_config(guard_on_error="closed")
+    monkeypatch.setattr(conda_guard.analysis, "analyze", _broken_analyze)
+    before = hash_tree(cuda_env)
+    out, err, exc = conda_cli(
+        "install", "-p", cuda_env, "-y", "pytorch=1.12.1", raises=GuardInternalError
+    )
+    assert (
+        "conda-guard failed while checking this transaction (RuntimeError: boom)"
+        in str(exc.value)
+    )
+    assert hash_tree(cuda_env) == before
+
+
+def test_on_error_closed_unreadable_prefix(
+    cuda_env: Path, conda_cli, monkeypatch, guard_config
+):
+    import conda_guard.readers.prefix
+    from conda_guard.exceptions import InputError
+
+    def unreadable(path, **kwargs):
+        raise InputError(f"{path}/conda-meta/history", "not UTF-8 text", 3)
+
+    guard_config(guard_on_error="closed")
+    monkeypatch.setattr(conda_guard.readers.prefix, "read_prefix", unreadable)
+    out, err, exc = conda_cli(
+        "install", "-p", cuda_env, "--dry-run", "pytorch=1.12.1", raises=GuardInputError
+    )
+    assert f"{cuda_env}/conda-meta/history:3: not UTF-8 text" in str(exc.value)
+    assert exc.value.return_code == 2
+
+
+# -- install --revision (no solve: the pre-command hook) -------------------------
+
+
+def test_revision_rollback_to_cpu_is_checked(guard_config, conda_cli, tmp_env):
+    with tmp_env("python=3.10", "pytorch=1.12.1") as prefix:  # rev 0: the CPU build
+        conda_cli(
+            "install", "-p", prefix, "-y", "pytorch=1.11.0=*cuda*", "cudatoolkit=11.1"
+        )
+        rec = sorted(p.name for p in (prefix / "conda-meta").glob("pytorch-1*.json"))
+        assert rec == [f"pytorch-1.11.0-{PYTORCH_CUDA_BUILD}.json"]  # rev 1: CUDA
+        guard_config(guard_mode="block")
+        before = hash_tree(prefix)
+        out, err, exc = conda_cli(
+            "install", "-p", prefix, "--revision", "0", "-y", raises=GuardBlockedError
+        )
+        message = str(exc.value)
+        assert FLIP in message
+        assert f"See the whole diff: conda guard diff {prefix} {prefix}@0" in message
+        assert hash_tree(prefix) == before
