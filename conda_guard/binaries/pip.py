@@ -161,8 +161,8 @@ def _conda_record(state: State, *names: str) -> Record | None:
     return None
 
 
-def _full(record: Record) -> str:
-    return f"{record.name} {record.version} {record.build}".strip()
+def _vb(record: Record) -> str:
+    return f"{record.version} {record.build}".strip()
 
 
 def pip_findings(
@@ -226,7 +226,7 @@ def _python_minor(
         rule="python-minor",
         severity=Severity.HIGH,
         message=(
-            f"python {_full(before)} -> {_full(after)} orphans the pip-installed "
+            f"python {_vb(before)} -> {_vb(after)} orphans the pip-installed "
             f"compiled distribution{plural} {names}: their extensions were built "
             f"for Python {old[0]}.{old[1]} and must be reinstalled"
         ),
@@ -246,7 +246,7 @@ def _numpy_abi(
         hits = sorted(ext for ext, mark in marks.items() if mark == "1.x")
         severity = Severity.HIGH
         built = "1.x"
-        consequence = "cannot import them (built against NumPy 1.x)"
+        consequence = "cannot import them"
         why = (
             "names numpy.core._multiarray_umath but not numpy._core._multiarray_umath"
             " (import string of the numpy 1.x C-API headers)"
@@ -268,7 +268,7 @@ def _numpy_abi(
         severity=severity,
         message=(
             f"{dist.label} has compiled extensions built against NumPy {built}; "
-            f"numpy {_full(before)} -> {_full(after)} {consequence}"
+            f"numpy {_vb(before)} -> {_vb(after)} {consequence}"
         ),
         packages=(
             PackageMove(before.name, before, after),
