@@ -385,6 +385,8 @@ class Plan:
     batch_specs: tuple[str, ...]
     explicit: dict[str, str]
     notes: tuple[str, ...] = ()
+    #: the ``python X.Y.*`` spec added to hold the installed minor version
+    held_python: str | None = None
 
 
 def plan_solves(
@@ -452,11 +454,12 @@ def plan_solves(
             locked, pinned, retry = (), keep, freeze_installed is None
         else:
             locked, pinned, retry = keep, (), False
+    held_python = None
     python = records.get("python")
     if python is not None and "python" not in request:
         if "python" not in specs or not _has_version(specs["python"]):
             minor = ".".join(python.version.split(".")[:2])
-            specs["python"] = f"python {minor}.*"
+            specs["python"] = held_python = f"python {minor}.*"
     return Plan(
         mode=mode,
         request=request,
@@ -467,6 +470,7 @@ def plan_solves(
         batch_specs=(*explicit.values(), *same_name),
         explicit=explicit,
         notes=tuple(notes),
+        held_python=held_python,
     )
 
 
@@ -588,11 +592,18 @@ def solve_request(request: SolveRequest) -> WorkerOutcome:
 # -- propose ---------------------------------------------------------------------
 
 
-def _unsat_message(what: str, result: Mapping[str, Any]) -> str:
+def _unsat_message(
+    what: str, result: Mapping[str, Any], held_python: str | None = None
+) -> str:
     conflicts = result.get("conflicts") or ()
     head = f"{what} is unsatisfiable"
     if conflicts:
         head += ": conflicting specs " + ", ".join(f"'{c}'" for c in conflicts)
+    if held_python and held_python in conflicts:
+        head += (
+            f" ('{held_python}' holds the installed python minor version, as conda"
+            " does; request python explicitly to move it)"
+        )
     chain = str(result.get("message", "")).strip()
     if chain:
         head += "\n" + "\n".join("  " + line for line in chain.splitlines())
@@ -777,6 +788,7 @@ def propose_plan(
                 ),
                 result,
                 hint,
+                plan.held_python,
             )
         notes.extend(result.get("notes", ()))
         incremental = _state_from(
@@ -847,9 +859,14 @@ def propose_plan(
     )
 
 
-def _raise_failed(what: str, result: Mapping[str, Any], hint: str = "") -> None:
+def _raise_failed(
+    what: str,
+    result: Mapping[str, Any],
+    hint: str = "",
+    held_python: str | None = None,
+) -> None:
     if result.get("error") == "unsatisfiable":
-        message = _unsat_message(what, result)
+        message = _unsat_message(what, result, held_python)
         if hint:
             message += "\n" + hint
         raise UnsatisfiableError(message, tuple(result.get("conflicts") or ()))

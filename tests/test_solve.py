@@ -184,7 +184,7 @@ def test_explain_unsat_folds_candidates_and_names_specs():
 
 def test_explain_unsat_keeps_the_chain():
     text, conflicts = explain_unsat(RATTLER_CHAIN, ["python=3.10", "pandas==2.2.2"])
-    assert conflicts == ("pandas==2.2.2",)
+    assert conflicts == ("pandas==2.2.2", "python=3.10")
     assert "python >=3.12,<3.13.0a0, for which no candidates were found." in text
 
 

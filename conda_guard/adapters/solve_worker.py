@@ -103,16 +103,26 @@ def explain_unsat(
         lines.append(line)
     lines = [ln.replace("|", " | ") if _DUP_RE.match(ln) else ln for ln in lines]
     found: list[str] = []
+    deeper: list[str] = []
     for line in lines:
         body = line.lstrip(_TREE)
         depth = (len(line) - len(body)) // 3
         m = _CONFLICT_RE.match(body.strip())
-        if not m or depth > 1:
+        if not m:
             continue
         spec = m.group("spec") or m.group("missing") or m.group("leaf")
-        if spec and not spec.startswith("The following packages"):
-            found.append(spec.strip())
-    return "\n".join(lines), map_to_requested(found, requested)
+        if not spec or spec.startswith("The following packages"):
+            continue
+        (found if depth <= 1 else deeper).append(spec.strip())
+    conflicts = list(map_to_requested(found, requested))
+    # a requested spec whose package the chain runs out of (e.g. `python=3.11`
+    # behind "python >=3.12,<3.13.0a0, for which no candidates were found")
+    names = {spec_name(s): s for s in requested}
+    for spec in deeper:
+        mine = names.get(spec_name(spec))
+        if mine is not None and mine not in conflicts:
+            conflicts.append(mine)
+    return "\n".join(lines), tuple(conflicts)
 
 
 def spec_name(spec: str) -> str:
