@@ -161,11 +161,12 @@ class VersionOrder:
         )
         self._key = (_strip(self.version), _strip(self.local))
         # fast path: every component a single non-negative int, no local part
+        # (components stripped to () are 0)
         flat = None
         if not self.local and all(
-            len(c) == 1 and type(c[0]) is int for c in self._key[0]
+            not c or (len(c) == 1 and type(c[0]) is int) for c in self._key[0]
         ):
-            flat = tuple(c[0] for c in self._key[0])
+            flat = tuple(c[0] if c else 0 for c in self._key[0])
         self._flat = flat
 
     # -- order -------------------------------------------------------------
