@@ -38,7 +38,8 @@ def _str_tuple(value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
         return (value,)
     if isinstance(value, (list, tuple)):
-        return tuple(str(v) for v in value if v is not None and v != "")
+        # C-level loop: drops None/"" entries, keeps strings as they are
+        return tuple(map(str, filter(None, value)))
     return ()
 
 
