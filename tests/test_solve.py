@@ -239,7 +239,7 @@ def test_worker_streams_results_and_survives_the_budget():
             {"label": "slow", "specs": ["python 3.12.*", "numpy"], "delay": 30},
         ],
     }
-    outcome = run_worker(doc, timeout=8)
+    outcome = run_worker(doc, timeout=4)
     assert outcome.timed_out
     assert set(outcome.results) == {"fast"}
     numpy = {r["name"]: r for r in outcome.results["fast"]["records"]}["numpy"]
@@ -272,7 +272,7 @@ def test_propose_skips_a_batch_that_runs_out_of_time(tmp_path, monkeypatch):
             "pandas",
             "--batch",
             "--solve-timeout",
-            "8",
+            "4",
             *[f"--virtual-package={v}" for v in VIRTUAL],
         ]
     )
@@ -283,7 +283,7 @@ def test_propose_skips_a_batch_that_runs_out_of_time(tmp_path, monkeypatch):
         n.startswith(
             "batch comparison skipped (batch vs current, incremental vs batch)"
         )
-        and "did not finish within 8 s" in n
+        and "did not finish within 4 s" in n
         for n in proposal.notes
     )
     assert proposal.comparisons == ()
