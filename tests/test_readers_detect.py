@@ -144,3 +144,22 @@ def test_every_real_file_reads_or_says_why(rel):
         assert "has no exact builds" in exc.reason
     else:
         assert state.kind == EXPECTED[rel]
+
+
+def test_importing_readers_loads_no_yaml_and_no_conda():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, conda_guard.readers; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] "
+        "in ('yaml', 'ruamel', 'conda', 'rattler')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).parents[1],
+    )
+    assert out.stdout.strip() == "[]"

@@ -145,3 +145,22 @@ def test_versions_stay_strings(tmp_path):
         read_env_yaml(path)
     path.write_text("dependencies:\n  - pkg=1.10=0\n")
     assert read_env_yaml(path).get("pkg").version == "1.10"
+
+
+@needs_shared
+def test_ruamel_fallback_reads_the_same(monkeypatch):
+    """Without PyYAML the readers use ruamel.yaml and get the same states."""
+    import sys
+
+    from conda_guard.readers import env_yaml
+
+    lock = ENVS.parent / "pixi-lock" / "pixi-example-lightgbm.v5.pixi.lock"
+    conda_lock = ENVS.parent / "conda-lock" / "conda-lock-blas-mkl.conda-lock.yml"
+    fast = [read_state(str(p)) for p in (EXPORT, lock, conda_lock)]
+    monkeypatch.setitem(sys.modules, "yaml", None)  # import yaml -> ImportError
+    monkeypatch.setattr(env_yaml, "_yaml_loader", None)
+    slow = [read_state(str(p)) for p in (EXPORT, lock, conda_lock)]
+    for a, b in zip(fast, slow):
+        assert dict(a.records) == dict(b.records)
+        assert a.platform == b.platform
+    assert slow[1].get("_openmp_mutex").build_number == 16

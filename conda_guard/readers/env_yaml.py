@@ -70,11 +70,44 @@ def _get_loader() -> Any:
         from ruamel.yaml.error import YAMLError
 
         def load(text: str) -> Any:
-            return YAML(typ="safe", pure=True).load(text)
+            # the "base" loader keeps every scalar a string; _coerce then
+            # applies the core schema without floats and dates
+            return _coerce(YAML(typ="base", pure=True).load(text))
 
         errors = (YAMLError,)
     _yaml_loader = (load, errors)
     return _yaml_loader
+
+
+_CONSTANTS: dict[str, Any] = {
+    "": None,
+    "~": None,
+    "null": None,
+    "Null": None,
+    "NULL": None,
+    "true": True,
+    "True": True,
+    "TRUE": True,
+    "false": False,
+    "False": False,
+    "FALSE": False,
+}
+
+
+def _coerce(value: Any) -> Any:
+    """Strings from ruamel's base loader → None/bool/int where YAML 1.2 says so."""
+    if isinstance(value, str):
+        if value in _CONSTANTS:
+            return _CONSTANTS[value]
+        digits = value[1:] if value[:1] in "+-" else value
+        if digits.isdigit() and digits.isascii():
+            return int(value)
+        return value
+    if isinstance(value, list):
+        return [_coerce(v) for v in value]
+    if isinstance(value, dict):
+        return {_coerce(k): _coerce(v) for k, v in value.items()}
+    return value
 
 
 def load_yaml(path: str | Path) -> Any:
