@@ -39,8 +39,9 @@ def _check(fmt: str | None, path: Path) -> None:
         read_state(str(path), fmt)
     except InputError as exc:
         assert "\n" not in exc.reason
-    except UsageError:
+    except UsageError as exc:
         assert fmt in LOCKS or fmt is None
+        assert "\n" not in str(exc)
 
 
 json_values = st.recursive(

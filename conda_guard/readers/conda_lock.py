@@ -21,6 +21,11 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 
+def one_line(names: list[str]) -> str:
+    """Names from a file, comma-separated, with no line breaks in them."""
+    return ", ".join(" ".join(str(n).split()) for n in names)
+
+
 def choose_platform(
     path: str, available: list[str], platform: str | None, what: str = "platforms"
 ) -> str:
@@ -29,8 +34,8 @@ def choose_platform(
     if platform is not None:
         if platform not in choices:
             raise UsageError(
-                f"{path}: no platform {platform!r} "
-                f"(it has {', '.join(choices) or 'none'})"
+                f"{path}: no platform {' '.join(platform.split())!r} "
+                f"(it has {one_line(choices) or 'none'})"
             )
         return platform
     if len(choices) == 1:
@@ -40,7 +45,7 @@ def choose_platform(
     if not choices:
         raise InputError(path, f"no {what} in the lock file")
     raise UsageError(
-        f"{path}: has several platforms ({', '.join(choices)}); "
+        f"{path}: has several platforms ({one_line(choices)}); "
         "choose one with --platform"
     )
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from conda_guard.exceptions import InputError, UsageError
 from conda_guard.models import Record, State, channel_name
-from conda_guard.readers.conda_lock import choose_platform
+from conda_guard.readers.conda_lock import choose_platform, one_line
 from conda_guard.readers.env_yaml import load_yaml, pip_record
 from conda_guard.readers.explicit import split_package_url
 from conda_guard.readers.history import build_number_from_build, split_dist
@@ -204,7 +204,7 @@ def read_pixi_lock(
     if env_name not in envs:
         raise UsageError(
             f"{p}: no environment {env_name!r} "
-            f"(it has {', '.join(sorted(map(str, envs)))}); "
+            f"(it has {one_line(sorted(map(str, envs)))}); "
             "choose one with --environment"
         )
     env = envs[env_name]
