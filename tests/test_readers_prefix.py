@@ -351,3 +351,29 @@ def test_reading_1000_records_is_fast(tmp_path):
     elapsed = time.perf_counter() - start
     assert len(state) == 1000
     assert elapsed < 0.5, f"reading 1,000 records took {elapsed:.3f}s"
+
+
+def test_egg_info_forms(tmp_path):
+    prefix = copy_prefix(PY313T, tmp_path / "env")
+    site = prefix / "lib" / "python3.13t" / "site-packages"
+    site.mkdir(parents=True)
+    (site / "oldpkg-0.3-py3.13.egg-info").write_text("Name: OldPkg\nVersion: 0.3\n")
+    egg_dir = site / "dirpkg-1.0-py3.13.egg-info"
+    egg_dir.mkdir()
+    (egg_dir / "PKG-INFO").write_text(
+        "Metadata-Version: 1.0\nName: dirpkg\nVersion: 1.0\n"
+    )
+    # an egg-info a conda record lists is conda's
+    owned = site / "certifi-2024.2.2-py3.13.egg-info"
+    owned.mkdir()
+    (owned / "PKG-INFO").write_text("Name: certifi\nVersion: 2024.2.2\n")
+    meta = prefix / "conda-meta" / "bzip2-1.0.8-h99b78c6_7.json"
+    data = json.loads(meta.read_text())
+    data["files"].append(
+        "lib/python3.13t/site-packages/certifi-2024.2.2-py3.13.egg-info/PKG-INFO"
+    )
+    meta.write_text(json.dumps(data))
+    state = read_prefix(prefix)
+    assert state.get("oldpkg").version == "0.3"
+    assert state.get("dirpkg").pip
+    assert "certifi" not in state

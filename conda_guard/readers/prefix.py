@@ -219,11 +219,19 @@ def _metadata_fields(text: str) -> dict[str, str]:
     return fields
 
 
+def _metadata_file(entry: Path) -> Path:
+    """The metadata file of a ``.dist-info``/``.egg-info`` entry."""
+    if entry.name.endswith(".dist-info"):
+        return entry / "METADATA"
+    return entry / "PKG-INFO" if entry.is_dir() else entry
+
+
 def read_pip_records(prefix: str | Path, records: dict[str, Record]) -> list[Record]:
     """Python distributions in site-packages that conda did not install.
 
-    A ``*.dist-info`` counts when its ``INSTALLER`` is not ``conda`` and no
-    conda record lists its ``METADATA`` among its files.
+    A ``*.dist-info`` (or ``*.egg-info`` directory or file) counts when its
+    ``INSTALLER`` is not ``conda`` and no conda record lists its metadata file
+    (``METADATA``/``PKG-INFO``) among its files.
     """
     root = Path(prefix)
     found: list[Record] = []
@@ -233,26 +241,30 @@ def read_pip_records(prefix: str | Path, records: dict[str, Record]) -> list[Rec
             infos = sorted(
                 e.name
                 for e in os.scandir(site)
-                if e.name.endswith(".dist-info") and e.is_dir()
+                if e.name.endswith((".dist-info", ".egg-info"))
             )
         except OSError:
             continue
         for info in infos:
-            info_dir = site / info
-            installer = (_read_small(info_dir / "INSTALLER") or "").strip().lower()
+            entry = site / info
+            meta_file = _metadata_file(entry)
+            installer = ""
+            if entry.is_dir():
+                installer = (_read_small(entry / "INSTALLER") or "").strip().lower()
             if installer == "conda":
                 continue
             if owned is None:
                 owned = {f for r in records.values() for f in r.files}
             try:
-                rel = (info_dir / "METADATA").relative_to(root).as_posix()
+                rel = meta_file.relative_to(root).as_posix()
             except ValueError:
                 rel = ""
             if rel in owned:
                 continue
-            meta = _metadata_fields(_read_small(info_dir / "METADATA") or "")
-            stem = info[: -len(".dist-info")]
+            meta = _metadata_fields(_read_small(meta_file) or "")
+            stem = info.rsplit(".", 1)[0]
             dir_name, _, dir_version = stem.partition("-")
+            dir_version = dir_version.split("-", 1)[0]  # drop "-py3.11" of eggs
             name = meta.get("Name") or dir_name
             version = meta.get("Version") or dir_version
             if not name or not version:
@@ -265,7 +277,7 @@ def read_pip_records(prefix: str | Path, records: dict[str, Record]) -> list[Rec
                     channel="pypi",
                     subdir="pypi",
                     pip=True,
-                    source=str(info_dir),
+                    source=str(entry),
                 )
             )
     return found
