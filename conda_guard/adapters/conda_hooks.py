@@ -455,9 +455,12 @@ def block_text(
     retry = _retry_command(_args(), rules) if not outcome.frozen_blocks else None
     if retry:
         lines.append(f"  - accept these findings for this command: {retry}")
-    lines.append(
-        "  - run it once in warn mode: CONDA_PLUGINS_GUARD_MODE=warn conda ..."
-    )
+    if OVERRIDES:  # conda guard install/update: the plain command only warns
+        lines.append("  - or run the plain conda command, which only warns by default")
+    else:
+        lines.append(
+            "  - run it once in warn mode: CONDA_PLUGINS_GUARD_MODE=warn conda ..."
+        )
     for rule in rules:
         lines.append(
             f"  - ignore the rule: conda config --append plugins.guard_ignore {rule}"

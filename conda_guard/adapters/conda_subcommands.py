@@ -134,6 +134,8 @@ def run_strict(args: argparse.Namespace, command: str) -> int:
         if args.guard_batch:
             _apply_batch(args, command)
             command = "install"  # the batch records, pinned exactly
+            if not hasattr(args, "revision"):  # an update namespace
+                args.revision = None
         if command == "install" and getattr(args, "revision", None) is not None:
             conda_hooks.pre_command("install")
         if command == "install":

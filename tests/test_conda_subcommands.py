@@ -1,0 +1,288 @@
+"""``conda guard diff|install|update|history|check`` and ``conda doctor`` (abi-guard).
+
+Real conda with the local channels of tests/conda_channel.py; see
+tests/test_conda_plugin.py for the scenario.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+import pytest
+
+pytest.importorskip(
+    "conda", reason="conda is not importable (see docs/dev/conda-from-source.md)"
+)
+
+from conda.exceptions import DryRunExit
+
+from conda_guard.adapters.conda_errors import GuardBlockedError
+
+from .conda_channel import PYTORCH_CPU_BUILD, PYTORCH_CUDA_BUILD
+from .conda_fixtures import hash_tree
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+pytestmark = pytest.mark.conda
+
+FLIP = (
+    f"[gpu-to-cpu] pytorch 1.11.0 {PYTORCH_CUDA_BUILD} (CUDA) is replaced by "
+    f"1.12.1 {PYTORCH_CPU_BUILD} (CPU)"
+)
+
+
+def test_guard_help_lists_the_subcommands(guard_config, conda_cli):
+    out, err, exc = conda_cli("guard", "--help", raises=SystemExit)
+    assert exc.value.code == 0
+    for name in ("diff", "history", "check", "install", "update"):
+        assert f"\n    {name} " in out
+    assert "conda install with the guard in block mode" in out
+
+
+def test_guard_install_help_has_conda_and_guard_options(guard_config, conda_cli):
+    out, err, exc = conda_cli("guard", "install", "--help", raises=SystemExit)
+    for option in (
+        "--accept RULE|PKG",
+        "--fail-on",
+        "--batch",
+        "--dry-run",
+        "--channel",
+    ):
+        assert option in out
+
+
+# -- diff / history / check ----------------------------------------------------
+
+
+def test_diff_two_revisions(cuda_env: Path, conda_cli):
+    conda_cli("install", "-p", cuda_env, "-y", "pytorch=1.12.1")
+    out, err, code = conda_cli(
+        "guard", "diff", f"{cuda_env}@0", str(cuda_env), "--json"
+    )
+    assert code == 1  # a high finding, --fail-on high
+    report = json.loads(out)
+    rules = [f["rule"] for f in report["findings"]]
+    assert rules.count("gpu-to-cpu") == 2
+    pytorch = next(c for c in report["changes"] if c["name"] == "pytorch")
+    assert pytorch["before"]["build"] == PYTORCH_CUDA_BUILD
+    assert pytorch["after"]["build"] == PYTORCH_CPU_BUILD
+
+
+def test_diff_dry_run_install(cuda_env: Path, conda_cli):
+    pytest.importorskip("rattler", reason="the dry-run solve uses py-rattler")
+    before = hash_tree(cuda_env)
+    out, err, code = conda_cli(
+        "guard",
+        "diff",
+        "-p",
+        cuda_env,
+        "--install",
+        "pytorch=1.12.1",
+        "--fail-on",
+        "high",
+    )
+    assert code == 1
+    assert FLIP in out
+    assert hash_tree(cuda_env) == before
+
+
+def test_diff_by_name(guard_config, conda_cli, tmp_env):
+    pytest.importorskip("rattler", reason="the dry-run solve uses py-rattler")
+    from conda.base.context import context
+
+    envs_dir = context.envs_dirs[0]
+    with tmp_env("python=3.10", "numpy=1.25", prefix=f"{envs_dir}/np125"):
+        out, err, code = conda_cli(
+            "guard", "diff", "-n", "np125", "--install", "numpy=2", "--json"
+        )
+    report = json.loads(out)
+    numpy = next(c for c in report["changes"] if c["name"] == "numpy")
+    assert (numpy["before"]["version"], numpy["after"]["version"]) == (
+        "1.25.1",
+        "2.2.6",
+    )
+    assert report["before"]["prefix"] == f"{envs_dir}/np125"
+
+
+def test_history(cuda_env: Path, conda_cli):
+    conda_cli("install", "-p", cuda_env, "-y", "pytorch=1.12.1")
+    out, err, code = conda_cli("guard", "history", "-p", cuda_env)
+    assert out.startswith("rev 0  ")
+    assert "\nrev 1  " in out
+    assert FLIP in out
+
+
+def test_check(cuda_env: Path, conda_cli):
+    out, err, code = conda_cli("guard", "check", "-p", cuda_env, "--json")
+    report = json.loads(out)
+    assert report["before"]["prefix"] == str(cuda_env)
+    assert report["before"]["packages"] == 51
+    assert [f["rule"] for f in report["findings"]] == ["channel-mix"]
+    assert code == 0  # medium < high
+
+
+# -- strict install / update --------------------------------------------------------
+
+
+def test_guard_install_blocks_by_default(cuda_env: Path, conda_cli):
+    before = hash_tree(cuda_env)
+    out, err, exc = conda_cli(
+        "guard",
+        "install",
+        "-p",
+        cuda_env,
+        "-y",
+        "pytorch=1.12.1",
+        raises=GuardBlockedError,
+    )
+    message = str(exc.value)
+    assert FLIP in message
+    assert "--accept gpu-to-cpu" in message
+    assert "run the plain conda command, which only warns by default" in message
+    assert hash_tree(cuda_env) == before
+
+
+def test_guard_install_accept_rule(cuda_env: Path, conda_cli):
+    out, err, code = conda_cli(
+        "guard",
+        "install",
+        "-p",
+        cuda_env,
+        "-y",
+        "pytorch=1.12.1",
+        "--accept",
+        "gpu-to-cpu",
+    )
+    assert code == 0
+    assert (
+        cuda_env / "conda-meta" / f"pytorch-1.12.1-{PYTORCH_CPU_BUILD}.json"
+    ).is_file()
+    assert "gpu-to-cpu" not in err
+
+
+def test_guard_install_accept_one_package_is_not_enough(cuda_env: Path, conda_cli):
+    out, err, exc = conda_cli(
+        "guard",
+        "install",
+        "-p",
+        cuda_env,
+        "--dry-run",
+        "pytorch=1.12.1",
+        "--accept",
+        "pytorch",
+        raises=GuardBlockedError,
+    )
+    assert [f["packages"][0]["name"] for f in exc.value.findings] == ["pytorch-mutex"]
+    conda_cli(
+        "guard",
+        "install",
+        "-p",
+        cuda_env,
+        "--dry-run",
+        "pytorch=1.12.1",
+        "--accept",
+        "pytorch",
+        "--accept",
+        "pytorch-mutex",
+        raises=DryRunExit,
+    )
+
+
+def test_guard_install_options_reach_the_guard(cuda_env: Path, conda_cli, monkeypatch):
+    from conda_guard.adapters import conda_hooks
+
+    seen = []
+    monkeypatch.setattr(
+        conda_hooks, "act", lambda outcome, settings: seen.append(settings)
+    )
+    conda_cli(
+        "guard",
+        "install",
+        "-p",
+        cuda_env,
+        "--dry-run",
+        "filelock",
+        "--fail-on",
+        "low",
+        "--accept",
+        "channel-mix",
+        "--accept",
+        "openssl >=3",
+        raises=DryRunExit,
+    )
+    (settings,) = seen
+    assert (settings.mode, settings.fail_on) == ("block", "low")
+    assert settings.ignore == ("channel-mix",)
+    assert settings.allow == ("openssl >=3",)
+    assert conda_hooks.OVERRIDES == {}  # one run only
+
+
+def test_guard_update_all_blocks(cuda_env: Path, conda_cli, guard_config):
+    guard_config(guard_batch="never")
+    out, err, exc = conda_cli(
+        "guard",
+        "update",
+        "-p",
+        cuda_env,
+        "--all",
+        "--dry-run",
+        raises=GuardBlockedError,
+    )
+    assert FLIP in str(exc.value)
+    assert (
+        "[explicit-spec] pytorch 1.12.1 py3.10_cpu_0 no longer matches your request"
+        in str(exc.value)
+    )
+
+
+def test_guard_update_accept(cuda_env: Path, conda_cli, guard_config):
+    guard_config(guard_batch="never")
+    conda_cli(
+        "guard",
+        "update",
+        "-p",
+        cuda_env,
+        "--all",
+        "--dry-run",
+        "--accept",
+        "gpu-to-cpu",
+        "--accept",
+        "explicit-spec",
+        raises=DryRunExit,
+    )
+
+
+def test_guard_update_batch_applies_the_one_shot_solution(cuda_env: Path, conda_cli):
+    """update --all flips to CPU; --batch takes the one-shot answer: CUDA stays."""
+    pytest.importorskip("rattler", reason="the batch solve uses py-rattler")
+    before = hash_tree(cuda_env)
+    out, err, code = conda_cli(
+        "guard", "update", "-p", cuda_env, "--all", "--batch", "-y"
+    )
+    assert code == 0
+    assert "All requested packages already installed." in out
+    assert "gpu-to-cpu" not in err
+    assert hash_tree(cuda_env) == before
+
+
+# -- conda doctor ---------------------------------------------------------------------
+
+
+def test_doctor_lists_the_check(guard_config, conda_cli):
+    out, err, code = conda_cli("doctor", "--list")
+    assert "abi-guard" in out
+
+
+def test_doctor_reports_the_environment(cuda_env: Path, conda_cli):
+    out, err, code = conda_cli("doctor", "-p", cuda_env)
+    assert "\N{BALLOT X} conda-guard found 1 ABI risk(s) in the environment:" in out
+    assert "  MEDIUM [channel-mix] compiled packages from different channels" in out
+    assert f"  Details: conda guard check -p {cuda_env}" in out
+
+
+def test_doctor_clean_environment(guard_config, conda_cli, tmp_env):
+    with tmp_env("python=3.10") as prefix:
+        out, err, code = conda_cli("doctor", "-p", prefix)
+    assert "\N{CHECK MARK} No ABI risks found in the environment (conda-guard)." in out
