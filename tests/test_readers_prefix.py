@@ -377,3 +377,24 @@ def test_egg_info_forms(tmp_path):
     assert state.get("oldpkg").version == "0.3"
     assert state.get("dirpkg").pip
     assert "certifi" not in state
+
+
+@pytest.mark.parametrize(
+    "prefix",
+    [
+        CHEMTOOLS,
+        PREFIXES / "mamba-history-parse",
+        PREFIXES / "conda-tests-minonda-2016",
+    ],
+    ids=["chemtools", "mamba", "minonda"],
+)
+def test_all_revisions_match_one_by_one(prefix):
+    from conda_guard.readers.prefix import read_prefix_revisions
+
+    states = read_prefix_revisions(prefix)
+    assert [s.revision for s in states] == list(range(len(states)))
+    for state in states:
+        single = read_state(f"{prefix}@{state.revision}")
+        assert dict(state.records) == dict(single.records)
+        assert dict(state.explicit) == dict(single.explicit)
+        assert state.source == single.source

@@ -337,22 +337,13 @@ def read_prefix(
     )
 
 
-def read_prefix_revision(path: str | Path, revision: int) -> State:
-    """The prefix at history revision ``revision`` (0-based, as ``conda list -r``).
-
-    A package still installed with the same name, version and build keeps its
-    full record from ``conda-meta``; others are built from the history line.
-    """
-    prefix = Path(path)
-    current = read_prefix_records(prefix)
-    history = _history(prefix)
-    if history is None:
-        raise InputError(
-            prefix / "conda-meta" / "history",
-            f"no history file, so revision {revision} cannot be rebuilt",
-        )
-    dists = history.dists_at(revision)
-    number = revision % len(history)
+def _revision_state(
+    path: str | Path,
+    history: History,
+    current: dict[str, Record],
+    number: int,
+    dists: dict[str, Any],
+) -> State:
     records: list[Record] = []
     for name, dist in sorted(dists.items()):
         rec = current.get(name)
@@ -369,3 +360,45 @@ def read_prefix_revision(path: str | Path, revision: int) -> State:
         platform=most_common_subdir(records),
         revision=number,
     )
+
+
+def _prefix_history(prefix: Path, what: str) -> History:
+    history = _history(prefix)
+    if history is None:
+        raise InputError(
+            prefix / "conda-meta" / "history",
+            f"no history file, so {what} cannot be rebuilt",
+        )
+    return history
+
+
+def read_prefix_revision(path: str | Path, revision: int) -> State:
+    """The prefix at history revision ``revision`` (0-based, as ``conda list -r``).
+
+    A package still installed with the same name, version and build keeps its
+    full record from ``conda-meta``; others are built from the history line.
+    """
+    prefix = Path(path)
+    current = read_prefix_records(prefix)
+    history = _prefix_history(prefix, f"revision {revision}")
+    dists = history.dists_at(revision)
+    return _revision_state(path, history, current, revision % len(history), dists)
+
+
+def read_prefix_revisions(path: str | Path) -> tuple[State, ...]:
+    """Every history revision of a prefix, reading ``conda-meta`` only once."""
+    prefix = Path(path)
+    current = read_prefix_records(prefix)
+    history = _prefix_history(prefix, "revisions")
+    states: list[State] = []
+    dists: dict[str, Any] = {}
+    for rev in history.revisions:
+        if rev.full:
+            dists = {d.name: d for d in rev.added}
+        else:
+            for d in rev.removed:
+                dists.pop(d.name, None)
+            for d in rev.added:
+                dists[d.name] = d
+        states.append(_revision_state(path, history, current, rev.number, dict(dists)))
+    return tuple(states)
