@@ -16,6 +16,7 @@ Imports pyelftools; nothing else outside the standard library.
 from __future__ import annotations
 
 import functools
+import mmap
 import struct
 from typing import IO, TYPE_CHECKING, Any
 
@@ -28,12 +29,14 @@ from elftools.elf.structs import ELFStructs
 from conda_guard.binaries.formats import BinaryInfo, BinaryReadError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
 # Bounds against malformed files (real binaries stay far below these).
 _MAX_DYN = 4096
 _MAX_VERSIONS = 4096
 _MAX_STRTAB = 64 << 20
+_MAX_STRING = 64 << 10
 
 
 class ElfReader:
@@ -74,22 +77,31 @@ def read_elf(path: Path) -> BinaryInfo:
     an info with no needed libraries. Raises :class:`BinaryReadError` when the
     file is not ELF or is malformed, ``OSError`` when it cannot be opened.
     """
-    with open(path, "rb") as stream:
+    with open(path, "rb") as file:
         try:
-            return _read(stream)
-        except (
-            ELFError,
-            ConstructError,
-            struct.error,
-            ValueError,
-            IndexError,
-            KeyError,
-            OSError,  # a seek to a negative offset read from the file
-        ) as exc:
-            raise BinaryReadError(f"{path}: malformed ELF: {exc}") from exc
+            data = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+        except ValueError as exc:  # an empty file cannot be mapped
+            raise BinaryReadError(f"{path}: not an ELF file ({exc})") from exc
+        with data:
+            return _read_mapped(path, data)
 
 
-def _read(stream: IO[bytes]) -> BinaryInfo:
+def _read_mapped(path: Path, data: mmap.mmap) -> BinaryInfo:
+    try:
+        return _read(data)
+    except (
+        ELFError,
+        ConstructError,
+        struct.error,
+        ValueError,  # also what mmap.seek raises for an offset outside the file
+        IndexError,
+        KeyError,
+        OSError,
+    ) as exc:
+        raise BinaryReadError(f"{path}: malformed ELF: {exc}") from exc
+
+
+def _read(stream: mmap.mmap) -> BinaryInfo:
     ident = stream.read(16)
     if len(ident) < 16 or ident[:4] != b"\x7fELF":
         raise BinaryReadError("not an ELF file")
@@ -137,16 +149,7 @@ def _read(stream: IO[bytes]) -> BinaryInfo:
 
     if "DT_STRTAB" not in tags:
         return BinaryInfo(format="elf", machine=machine)
-    stream.seek(offset(tags["DT_STRTAB"]))
-    strtab = stream.read(min(tags.get("DT_STRSZ", _MAX_STRTAB), _MAX_STRTAB))
-
-    def string(at: int) -> str:
-        if at >= len(strtab):
-            raise BinaryReadError(f"string offset {at} beyond the string table")
-        end = strtab.find(b"\0", at)
-        return strtab[at : end if end >= 0 else len(strtab)].decode(
-            "utf-8", "surrogateescape"
-        )
+    string = _StringTable(stream, offset(tags["DT_STRTAB"]), tags.get("DT_STRSZ"))
 
     soname = string(tags["DT_SONAME"]) if "DT_SONAME" in tags else None
     path_tag = tags.get("DT_RUNPATH", tags.get("DT_RPATH"))
@@ -162,7 +165,30 @@ def _read(stream: IO[bytes]) -> BinaryInfo:
     )
 
 
-def _version_needs(stream, structs, tags, offset, string):  # type: ignore[no-untyped-def]
+class _StringTable:
+    """NUL-terminated strings of ``.dynstr`` by offset, sliced from the mapped file."""
+
+    def __init__(self, data: mmap.mmap, start: int, size: int | None) -> None:
+        self.data = data
+        self.start = start
+        self.end = min(start + (size if size is not None else _MAX_STRTAB), len(data))
+
+    def __call__(self, at: int) -> str:
+        begin = self.start + at
+        if at < 0 or begin >= self.end:
+            raise BinaryReadError(f"string offset {at} beyond the string table")
+        end = self.data.find(b"\0", begin, min(self.end, begin + _MAX_STRING))
+        raw = self.data[begin : end if end >= 0 else min(self.end, begin + _MAX_STRING)]
+        return raw.decode("utf-8", "surrogateescape")
+
+
+def _version_needs(
+    stream: IO[bytes],
+    structs: ELFStructs,
+    tags: dict[str, int],
+    offset: Callable[[int], int],
+    string: Callable[[int], str],
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
     if "DT_VERNEED" not in tags:
         return ()
     out: list[tuple[str, tuple[str, ...]]] = []
@@ -184,7 +210,13 @@ def _version_needs(stream, structs, tags, offset, string):  # type: ignore[no-un
     return tuple(out)
 
 
-def _version_defs(stream, structs, tags, offset, string):  # type: ignore[no-untyped-def]
+def _version_defs(
+    stream: IO[bytes],
+    structs: ELFStructs,
+    tags: dict[str, int],
+    offset: Callable[[int], int],
+    string: Callable[[int], str],
+) -> tuple[str, ...]:
     if "DT_VERDEF" not in tags:
         return ()
     out: list[str] = []

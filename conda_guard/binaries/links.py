@@ -29,10 +29,11 @@ from conda_guard.binaries.scan import (
     is_candidate,
     is_library_name,
 )
+from conda_guard.diff import same_package
 from conda_guard.models import Finding, PackageMove, Record, Severity
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Callable, Iterable, Mapping
 
     from conda_guard.binaries.formats import BinaryInfo
     from conda_guard.models import State
@@ -163,7 +164,9 @@ class _Side:
         return sorted(preferred or paths, key=lambda p: (p.count("/"), p))[0]
 
 
-def _search_dirs(relpath: str, info: BinaryInfo, prefix_strings: tuple[str, ...]):  # type: ignore[no-untyped-def]
+def _search_dirs(
+    relpath: str, info: BinaryInfo, prefix_strings: tuple[str, ...]
+) -> list[str]:
     origin = posixpath.dirname(relpath)
     dirs: list[str] = []
     for entry in info.runpath:
@@ -224,7 +227,8 @@ def check_links(
     for name, record in before.records.items():
         if record.pip or name.startswith("__"):
             continue
-        if after.get(name) == record:
+        other = after.get(name)
+        if other is not None and same_package(record, other):
             staying[name] = record
         else:
             old[name] = record
@@ -469,7 +473,12 @@ def _stem(soname: str) -> str:
     return soname
 
 
-def _shipped(name, soname, incoming_files, incoming_scanner):  # type: ignore[no-untyped-def]
+def _shipped(
+    name: str,
+    soname: str,
+    incoming_files: Mapping[str, tuple[str, ...]],
+    incoming_scanner: Callable[[str], Scanner],
+) -> list[str]:
     """Sonames of the replacement package's libraries that share ``soname``'s stem."""
     stem = _stem(soname)
     shipped: set[str] = set()
@@ -485,13 +494,13 @@ def _shipped(name, soname, incoming_files, incoming_scanner):  # type: ignore[no
 
 
 def _soname_finding(
-    owner,
-    soname,
-    provider,
-    replacement,
-    evidence,  # type: ignore[no-untyped-def]
-    incoming_files,
-    incoming_scanner,
+    owner: _Owner,
+    soname: str,
+    provider: Record,
+    replacement: Record | None,
+    evidence: list[str],
+    incoming_files: Mapping[str, tuple[str, ...]],
+    incoming_scanner: Callable[[str], Scanner],
 ) -> Finding:
     today = f"provided today by {_full(provider)}"
     if replacement is None:
@@ -519,13 +528,13 @@ def _soname_finding(
 
 
 def _version_finding(
-    owner,
-    soname,
-    record,
-    previous,
-    path,
-    lib,  # type: ignore[no-untyped-def]
-    per_file,
+    owner: _Owner,
+    soname: str,
+    record: Record,
+    previous: Record,
+    path: str,
+    lib: BinaryInfo,
+    per_file: Mapping[str, list[str]],
 ) -> Finding:
     missing = sorted(
         {v for names in per_file.values() for v in names},
