@@ -174,8 +174,8 @@ def _require_prefix(args: argparse.Namespace) -> str:
 def run_history(args: argparse.Namespace) -> int:
     """``history``: every revision of a prefix, its changes and findings."""
     from .analysis import analyze
-    from .readers import read_state
     from .readers.history import parse_history
+    from .readers.prefix import read_prefix_revisions
     from .report import render_json, render_text
 
     prefix = _require_prefix(args)
@@ -191,8 +191,8 @@ def run_history(args: argparse.Namespace) -> int:
         )
     previous = State(records={}, source="(empty)", kind="empty")
     results: list[tuple[Any, Analysis]] = []
-    for rev in history.revisions:
-        state = read_state(f"{prefix}@{rev.number}")
+    states = read_prefix_revisions(prefix)
+    for rev, state in zip(history.revisions, states):
         if rev.number in wanted:
             results.append((rev, analyze(previous, state, policy=policy)))
         previous = state
