@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import rattler
 
 from ..exceptions import SolveError
-from .solve_worker import error_result, one_line, stream
+from .solve_worker import error_result, one_line, parse_virtual_package, stream
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Sequence
@@ -58,23 +58,6 @@ _RECORD_KEYS = (
     "license",
     "python_site_packages_path",
 )
-
-
-def parse_virtual_package(text: str) -> tuple[str, str, str]:
-    """``__glibc=2.35`` / ``__cuda 12.4`` / ``__archspec=1=x86_64`` / ``__unix``.
-
-    Returns ``(name, version, build)``; version defaults to ``0``, build to
-    ``0``. Raises ValueError on a name that does not start with ``__``.
-    """
-    parts = [p for p in re.split(r"[=\s]+", text.strip()) if p]
-    if not parts or not parts[0].startswith("__"):
-        raise ValueError(
-            f"invalid virtual package {text!r} (expected e.g. __glibc=2.35, __unix)"
-        )
-    name = parts[0]
-    version = parts[1] if len(parts) > 1 else "0"
-    build = parts[2] if len(parts) > 2 else "0"
-    return name, version, build
 
 
 def default_virtual_packages(platform: str) -> list[str]:

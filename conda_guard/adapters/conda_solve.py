@@ -1,0 +1,250 @@
+"""Dry-run solves with conda's own solver API and the user's solver backend.
+
+Runs inside the solve worker (``solve_worker``), never in conda's process:
+``context.plugin_manager.get_solver_backend()`` gives the configured backend
+(conda-libmamba-solver, classic, rattler ...); the incremental job is the
+``Solver`` of the real prefix with the request as ``specs_to_add``, solved
+with conda's own update modifier (install: ``FREEZE_INSTALLED``, retried with
+``UPDATE_SPECS`` when that fails, as ``conda install`` does; update:
+``UPDATE_SPECS``; update --all: ``UPDATE_ALL``); conda itself reads the
+prefix, its history specs, ``pinned_packages`` and ``conda-meta/pinned``. The
+batch job is a ``Solver`` for a new, empty prefix (``conda create``).
+Channel priority and virtual packages reach conda through its own variables
+(``CONDA_CHANNEL_PRIORITY``, ``CONDA_OVERRIDE_GLIBC`` …) set before
+``reset_context()``. conda is imported only here, lazily.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..exceptions import SolveError
+from .solve_worker import (
+    explain_unsat,
+    map_to_requested,
+    one_line,
+    parse_virtual_package,
+    spec_name,
+    stream,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+#: virtual package -> conda's override variable (the value is the version,
+#: or the build for __archspec)
+_OVERRIDES = {
+    "__glibc": "CONDA_OVERRIDE_GLIBC",
+    "__cuda": "CONDA_OVERRIDE_CUDA",
+    "__osx": "CONDA_OVERRIDE_OSX",
+    "__linux": "CONDA_OVERRIDE_LINUX",
+    "__win": "CONDA_OVERRIDE_WIN",
+    "__archspec": "CONDA_OVERRIDE_ARCHSPEC",
+}
+
+
+def _configure(
+    priority: str | None, virtual_packages: Sequence[str] | None, platform: str
+) -> list[str]:
+    """Set conda's variables; returns notes about what could not be set."""
+    notes = []
+    if priority:
+        os.environ["CONDA_CHANNEL_PRIORITY"] = priority
+    if platform and platform != "noarch":
+        os.environ["CONDA_SUBDIR"] = platform
+    for text in virtual_packages or ():
+        name, version, build = parse_virtual_package(text)
+        var = _OVERRIDES.get(name)
+        if var is None:
+            if name not in ("__unix",):
+                notes.append(f"conda derives {name} itself; --virtual-package ignored")
+            continue
+        os.environ[var] = build if name == "__archspec" else version
+    return notes
+
+
+def record_to_dict(prec: Any) -> dict[str, Any]:
+    """A conda ``PackageRecord`` as a repodata-shaped dict."""
+    noarch = getattr(prec, "noarch", None)
+    if noarch is not None:
+        noarch = str(getattr(noarch, "value", noarch))
+    channel = getattr(prec, "channel", None)
+    channel_text = ""
+    if channel is not None:
+        # NOTE: conda's Channel: base_url for URLs, canonical_name for names
+        channel_text = str(getattr(channel, "base_url", None) or channel.canonical_name)
+    track = prec.get("track_features", ()) if hasattr(prec, "get") else ()
+    if isinstance(track, str):
+        track = [t for t in track.replace(",", " ").split() if t]
+    out = {
+        "name": prec.name,
+        "version": prec.version,
+        "build": prec.build,  # NOTE: conda's build string attribute
+        "build_number": prec.build_number,
+        "subdir": prec.subdir,
+        "depends": list(prec.depends),
+        "constrains": list(prec.constrains),
+        "track_features": list(track),
+        "noarch": noarch,
+        "fn": prec.fn,
+        "url": prec.url,
+        "channel": channel_text,
+        "md5": prec.get("md5") if hasattr(prec, "get") else None,
+        "sha256": prec.get("sha256") if hasattr(prec, "get") else None,
+    }
+    return {k: v for k, v in out.items() if v not in (None, "")}
+
+
+class CondaSolver:
+    """conda's configured solver backend for one set of channels and subdirs."""
+
+    name = "conda"
+
+    def __init__(
+        self,
+        channels: Sequence[str],
+        platforms: Sequence[str],
+        *,
+        channel_priority: str | None = None,
+        virtual_packages: Sequence[str] | None = None,
+        prefix: str | None = None,
+    ) -> None:
+        if not channels:
+            raise SolveError("no channel to solve against (pass --channel)")
+        target = next((p for p in platforms if p != "noarch"), "noarch")
+        self.notes = _configure(channel_priority, virtual_packages, target)
+        from conda.base.context import context, reset_context
+
+        reset_context()
+        self.context = context
+        self.backend = context.plugin_manager.get_solver_backend()
+        self.channels = list(channels)
+        self.subdirs = tuple(dict.fromkeys([*platforms, "noarch"]))
+        self.prefix = prefix
+
+    def _solver(self, prefix: str, specs: Iterable[str], command: str) -> Any:
+        from conda.models.match_spec import MatchSpec
+
+        return self.backend(
+            prefix,
+            self.channels,
+            self.subdirs,
+            specs_to_add=[MatchSpec(s) for s in specs],
+            command=command,
+        )
+
+    def _solve(self, job: dict[str, Any]) -> dict[str, Any]:
+        from conda.base.constants import UpdateModifier
+
+        started = time.perf_counter()
+        label = job.get("label", "")
+        requested = list(job.get("request") or job.get("specs") or ())
+        notes = list(self.notes)
+        try:
+            if label == "batch" or job.get("command") == "create":
+                with tempfile.TemporaryDirectory(prefix="conda-guard-batch-") as tmp:
+                    solver = self._solver(
+                        str(Path(tmp) / "env"), job.get("specs", ()), "create"
+                    )
+                    final = solver.solve_final_state()
+            else:
+                if not self.prefix:
+                    raise SolveError("the conda solver needs a prefix (-p/-n)")
+                command = job.get("command", "install")
+                if job.get("update_all"):
+                    solver = self._solver(self.prefix, requested, "update")
+                    final = solver.solve_final_state(
+                        update_modifier=UpdateModifier.UPDATE_ALL
+                    )
+                elif command == "update":
+                    solver = self._solver(self.prefix, requested, "update")
+                    final = solver.solve_final_state(
+                        update_modifier=UpdateModifier.UPDATE_SPECS
+                    )
+                else:
+                    final = self._install(requested, notes)
+        except SolveError as exc:
+            return self._fail(label, "solve", str(exc), started)
+        except Exception as exc:
+            return self._error(label, exc, requested, started)
+        records = [record_to_dict(p) for p in final if not p.name.startswith("__")]
+        return {
+            "label": label,
+            "ok": True,
+            "records": records,
+            "notes": notes,
+            "seconds": time.perf_counter() - started,
+        }
+
+    def _install(self, requested: Sequence[str], notes: list[str]) -> Any:
+        """``conda install``: frozen first, then ``UPDATE_SPECS`` (conda's retry)."""
+        from conda.base.constants import UpdateModifier
+        from conda.exceptions import UnsatisfiableError
+
+        try:
+            from conda.exceptions import SpecsConfigurationConflictError
+        except ImportError:  # older conda
+            SpecsConfigurationConflictError = UnsatisfiableError
+
+        solver = self._solver(self.prefix or "", requested, "install")
+        try:
+            return solver.solve_final_state(
+                update_modifier=UpdateModifier.FREEZE_INSTALLED,
+                should_retry_solve=True,
+            )
+        except (UnsatisfiableError, SpecsConfigurationConflictError):
+            notes.append(
+                "the frozen solve failed; solved again with installed packages"
+                " free to move (as conda does)"
+            )
+            solver = self._solver(self.prefix or "", requested, "install")
+            return solver.solve_final_state(update_modifier=UpdateModifier.UPDATE_SPECS)
+
+    def _fail(
+        self, label: str, kind: str, message: str, started: float, **extra: Any
+    ) -> dict[str, Any]:
+        return {
+            "label": label,
+            "ok": False,
+            "error": kind,
+            "message": message,
+            "seconds": time.perf_counter() - started,
+            **extra,
+        }
+
+    def _error(
+        self, label: str, exc: BaseException, requested: Sequence[str], started: float
+    ) -> dict[str, Any]:
+        kind = type(exc).__name__
+        text = str(exc).strip()
+        if (
+            kind
+            in (
+                "UnsatisfiableError",
+                "SpecsConfigurationConflictError",
+                "LibMambaUnsatisfiableError",
+                "PackagesNotFoundError",
+                "PackagesNotFoundInChannelsError",
+                "ResolvePackageNotFound",
+            )
+            or "Unsatisfiable" in kind
+        ):
+            marker = "Cannot solve the request because of:"
+            if marker in text:  # a rattler-based backend: fold its tree
+                text, conflicts = explain_unsat(text[text.index(marker) :], requested)
+            else:
+                named = [s for s in requested if spec_name(s) in text.lower()]
+                conflicts = map_to_requested(named, requested)
+            return self._fail(
+                label, "unsatisfiable", text, started, conflicts=list(conflicts)
+            )
+        return self._fail(label, "solve", f"{kind}: {one_line(exc)}", started)
+
+    def solve_jobs(self, jobs: Iterable[dict[str, Any]]) -> None:
+        """Solve the jobs one after the other, streaming each result."""
+        for job in jobs:
+            stream(self._solve(job))
