@@ -288,6 +288,66 @@ def test_newer_libstdcxx_is_fine(world, tmp_path, cache):
     assert report.notes == ()
 
 
+def test_incoming_binary_above_the_staying_libstdcxx_is_caught(world, tmp_path, cache):
+    # an under-declared incoming package: its binary needs a newer libstdc++
+    # than the one the prefix keeps
+    prefix, before, after, incoming = transaction(
+        world, tmp_path, ("libstdcxx-4.9.2",), add=("cxxlib-1.0",)
+    )
+    report = check_links(
+        before, after, prefix=prefix, incoming=incoming, cache_dir=cache
+    )
+    assert [(f.rule, f.severity) for f in report.findings] == [
+        ("cxx-runtime", Severity.HIGH)
+    ]
+    finding = report.findings[0]
+    assert finding.message == _expected_cxx_message(
+        world, "cxxlib 1.0", "libstdcxx 4.9.2"
+    )
+    assert [
+        (p.name, p.before and p.before.version, p.after.version)
+        for p in finding.packages
+    ] == [("cxxlib", None, "1.0"), ("libstdcxx", "4.9.2", "4.9.2")]
+    assert report.stats["incoming_files_scanned"] == 1
+    off = check_links(
+        before,
+        after,
+        prefix=prefix,
+        incoming=incoming,
+        cache_dir=cache,
+        check_incoming=False,
+    )
+    assert off.findings == ()
+
+
+def test_incoming_binary_with_a_new_enough_runtime_is_fine(world, tmp_path, cache):
+    prefix, before, after, incoming = transaction(
+        world, tmp_path, ("libstdcxx-14.1.0",), add=("cxxlib-1.0",)
+    )
+    report = check_links(
+        before, after, prefix=prefix, incoming=incoming, cache_dir=cache
+    )
+    assert report.findings == ()
+    assert report.stats["incoming_files_scanned"] == 1
+
+
+def test_incoming_binaries_are_not_scanned_when_the_runtime_is_upgraded(
+    world, tmp_path, cache
+):
+    prefix, before, after, incoming = transaction(
+        world,
+        tmp_path,
+        ("libstdcxx-4.9.2",),
+        replace=("libstdcxx-14.1.0",),
+        add=("cxxlib-1.0",),
+    )
+    report = check_links(
+        before, after, prefix=prefix, incoming=incoming, cache_dir=cache
+    )
+    assert report.findings == ()
+    assert "incoming_files_scanned" not in report.stats
+
+
 # --- cache and scope ----------------------------------------------------------
 
 

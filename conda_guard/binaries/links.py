@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from conda_guard.abi import load_table
 from conda_guard.binaries.formats import readers
 from conda_guard.binaries.pip import find_pip_dists, pip_findings
 from conda_guard.binaries.scan import (
@@ -29,7 +30,7 @@ from conda_guard.binaries.scan import (
     is_candidate,
     is_library_name,
 )
-from conda_guard.diff import same_package
+from conda_guard.diff import compare_versions, same_package
 from conda_guard.models import Finding, PackageMove, Record, Severity
 
 if TYPE_CHECKING:
@@ -199,6 +200,7 @@ def check_links(
     cache_dir: Path | None | bool = None,
     pip: bool = True,
     scan_all: bool = False,
+    check_incoming: bool = True,
 ) -> LinkReport:
     """Check the binaries that stay in ``prefix`` against the state ``after``.
 
@@ -209,7 +211,10 @@ def check_links(
     note instead of a guess. ``cache_dir`` overrides :func:`default_cache_dir`.
     ``pip`` adds pip-installed extensions (scanned always) and
     :func:`~conda_guard.binaries.pip.pip_findings`; ``scan_all`` scans every
-    staying package, not only dependents of changed ones. Never writes inside
+    staying package, not only dependents of changed ones. ``check_incoming``
+    also checks the binaries of incoming packages that depend on the C/C++
+    runtime against the ``libstdc++.so.6``/``libgcc_s.so.1`` the prefix keeps
+    (only when that runtime stays or is downgraded). Never writes inside
     ``prefix``.
     """
     prefix = Path(prefix)
@@ -240,7 +245,7 @@ def check_links(
 
     dists = find_pip_dists(prefix) if pip else ()
     findings: list[Finding] = []
-    if not old:
+    if not old and not new:
         return LinkReport((), (), stats)
     if not readers():
         notes.append(
@@ -324,7 +329,10 @@ def check_links(
     versions: dict[tuple[str, str], dict[str, list[str]]] = defaultdict(
         lambda: defaultdict(list)
     )
-    versions_provider: dict[tuple[str, str], tuple[str, str, str]] = {}
+    # (owner, soname) → (runtime record after, its record before, file, its info)
+    versions_provider: dict[
+        tuple[str, str], tuple[Record, Record | None, str, BinaryInfo]
+    ] = {}
     # provider package → soname → owner label → files
     unknown_links: dict[str, dict[str, dict[str, list[str]]]] = defaultdict(
         lambda: defaultdict(lambda: defaultdict(list))
@@ -374,10 +382,27 @@ def check_links(
                     pair = (key, soname)
                     versions[pair][relpath].extend(missing)
                     versions_provider[pair] = (
-                        new_owner,
+                        new[new_owner],
+                        old[before_side.owner[provider]],
                         found,
-                        before_side.owner[provider],
+                        lib,
                     )
+
+    if check_incoming:
+        _check_incoming(
+            owners,
+            versions,
+            versions_provider,
+            stats,
+            staying,
+            old,
+            new,
+            after_side,
+            incoming_files,
+            incoming_scanner,
+            scanner,
+            prefix_strings,
+        )
 
     for (key, soname), evidence in sorted(broken.items()):
         findings.append(
@@ -392,12 +417,10 @@ def check_links(
             )
         )
     for (key, soname), per_file in sorted(versions.items()):
-        name, path, previous = versions_provider[key, soname]
-        lib = incoming_scanner(name).info(path, follow=True)
-        assert lib is not None
+        runtime, previous, path, lib = versions_provider[key, soname]
         findings.append(
             _version_finding(
-                owners[key], soname, new[name], old[previous], path, lib, per_file
+                owners[key], soname, runtime, previous, path, lib, per_file
             )
         )
     waiting = ", ".join(_full(r) for _, r in sorted(unknown.items()))
@@ -444,6 +467,77 @@ def check_links(
             )
         scan.save()
     return LinkReport(tuple(findings), tuple(notes), stats)
+
+
+def _check_incoming(
+    owners: dict[str, _Owner],
+    versions: dict[tuple[str, str], dict[str, list[str]]],
+    versions_provider: dict[
+        tuple[str, str], tuple[Record, Record | None, str, BinaryInfo]
+    ],
+    stats: dict[str, int],
+    staying: Mapping[str, Record],
+    old: Mapping[str, Record],
+    new: Mapping[str, Record],
+    after_side: _Side,
+    incoming_files: Mapping[str, tuple[str, ...]],
+    incoming_scanner: Callable[[str], Scanner],
+    scanner: Scanner,
+    prefix_strings: tuple[str, ...],
+) -> None:
+    """Incoming binaries against the C/C++ runtime the prefix keeps."""
+    runtime: dict[str, tuple[str, Record, Record | None]] = {}
+    for soname in sorted(CXX_RUNTIME_SONAMES):
+        path = after_side.anywhere(soname)
+        if path is None:
+            continue
+        name = after_side.owner[path]
+        if name in staying:
+            runtime[soname] = (path, staying[name], staying[name])
+        elif name in new and name in old:
+            before, after = old[name], new[name]
+            if compare_versions(after.version, before.version) < 0:
+                runtime[soname] = (path, after, before)
+    if not runtime:
+        return
+    families = set(load_table().members("cxx-runtime"))
+    names = families | {r.name for _, r, _ in runtime.values()}
+    for name in sorted(incoming_files):
+        record = new[name]
+        if name in names or not (_dep_names(record) & names):
+            continue
+        key = f"incoming:{name}"
+        binaries = [p for p in incoming_files[name] if is_candidate(p)]
+        owners[key] = _Owner(
+            label=f"{record.name} {record.version}",
+            moves=(PackageMove(name, old.get(name), record),),
+            files=binaries,
+        )
+        stats["incoming_packages_scanned"] = (
+            stats.get("incoming_packages_scanned", 0) + 1
+        )
+        scan = incoming_scanner(name)
+        for relpath in binaries:
+            info = scan.info(relpath)
+            if info is None:
+                continue
+            stats["incoming_files_scanned"] = stats.get("incoming_files_scanned", 0) + 1
+            for soname, (path, after, before) in runtime.items():
+                needs = info.needs_from(soname)
+                if not needs:
+                    continue
+                provider = after_side.owner[path]
+                lib = (
+                    incoming_scanner(provider)
+                    if provider in incoming_files
+                    else scanner
+                ).info(path, follow=True)
+                if lib is None or not lib.version_defs:
+                    continue
+                missing = [v for v in needs if v not in lib.version_defs]
+                if missing:
+                    versions[key, soname][relpath].extend(missing)
+                    versions_provider[key, soname] = (after, before, path, lib)
 
 
 def _affected(
@@ -531,7 +625,7 @@ def _version_finding(
     owner: _Owner,
     soname: str,
     record: Record,
-    previous: Record,
+    previous: Record | None,
     path: str,
     lib: BinaryInfo,
     per_file: Mapping[str, list[str]],
