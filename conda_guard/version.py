@@ -409,8 +409,8 @@ def _leaf(text: str, whole: str) -> _Node:
                 op = "!=startswith"
             # conda ignores '.*' after the other operators ('>=1.2.*' is '>=1.2')
             target = target[:-2]
-        elif op == "=" and target.endswith("*"):
-            target = target.rstrip("*").rstrip(".")
+        # like conda, '=1.2*' keeps its '*' as a literal string element (it
+        # matches almost nothing); MatchSpec turns 'name=1.2*' into '1.2.*' first
         vo = _version_in_spec(target, whole)
         if op == "~=" and "." not in str(vo).split("!")[-1]:
             raise InvalidVersionSpec(

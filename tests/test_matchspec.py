@@ -152,6 +152,10 @@ def test_bracket_version_overrides_positional_and_equals_rules() -> None:
     assert str(MatchSpec("numpy >=1.0 , < 2.0 py34_0").version) == ">=1.0,<2.0"
     assert MatchSpec("numpy >=1.0 , < 2.0 py34_0").build == "py34_0"
     assert MatchSpec("foo 1.2 =py34_0").build == "py34_0"
+    # 'name=2*' is a prefix match ('2.*'), unlike a bare VersionSpec('=2*')
+    assert str(MatchSpec("numpy=2*").version) == "2.*"
+    assert MatchSpec("numpy=2*").match_version("2.1") is True
+    assert MatchSpec("numpy=2*").match_version("20.1") is False
 
 
 def test_package_url() -> None:

@@ -240,6 +240,10 @@ SPEC_CASES = [
     ("1.*.3", "1.2.4", False),
     ("^1\\.2\\.\\d+$", "1.2.33", True),
     ("^1\\.2\\.\\d+$", "1.3.0", False),
+    # like conda, '=2*' keeps '*' as a literal element (MatchSpec maps
+    # 'numpy=2*' to '2.*' before it gets here)
+    ("=2*", "2.1", False),
+    ("2*", "2.1", True),
     # whitespace is ignored
     (">= 1.2 , < 2", "1.5", True),
     # case-insensitive
@@ -396,6 +400,55 @@ def test_thousand_comparisons_are_fast(real_versions: list[str]) -> None:
         VersionSpec(">=1.2,<2.0a0").match(a)
     elapsed = time.perf_counter() - start
     assert elapsed < 0.05, f"1,000 parses+compares took {elapsed * 1000:.1f} ms"
+
+
+# ---------------------------------------------------------------------------
+# answers of conda's own code (tests/data/conda_version_vectors.json, made by
+# tests/data/make_conda_version_vectors.py from conda/models/version.py)
+# ---------------------------------------------------------------------------
+
+VECTORS = Path(__file__).parent / "data" / "conda_version_vectors.json"
+
+
+@pytest.fixture(scope="module")
+def conda_vectors() -> dict:
+    return json.loads(VECTORS.read_text(encoding="utf-8"))
+
+
+def test_conda_vectors_order_and_startswith(conda_vectors: dict) -> None:
+    assert len(conda_vectors["order"]) == 2500
+    for a, b, sign, startswith in conda_vectors["order"]:
+        va, vb = VersionOrder(a), VersionOrder(b)
+        assert _sign(va, vb) == sign, (a, b)
+        assert va.startswith(vb) is startswith, (a, b)
+
+
+def test_conda_vectors_invalid_versions(conda_vectors: dict) -> None:
+    assert len(conda_vectors["invalid_versions"]) > 100
+    for text in conda_vectors["invalid_versions"]:
+        with pytest.raises(InvalidVersion):
+            VersionOrder(text)
+
+
+def test_conda_vectors_specs(conda_vectors: dict) -> None:
+    """Same answers as conda for every spec; ``None`` means conda rejects it.
+
+    ``str()`` may differ from conda's ``VersionSpec.__str__`` in parentheses
+    only: conda flattens nested groups (``(1.2|1.4),>=1.3`` prints as
+    ``1.2|1.4,>=1.3``, which reads back differently); we print conda's
+    ``untreeify`` form, which reads back to the same spec.
+    """
+    specs = conda_vectors["specs"]
+    assert len(specs) == 2500
+    assert sum(1 for *_, expected in specs if expected is None) > 20
+    for spec, version, expected in specs:
+        if expected is None:
+            with pytest.raises(InvalidVersionSpec):
+                VersionSpec(spec)
+            continue
+        vs = VersionSpec(spec)
+        assert vs.match(version) is expected, (spec, version)
+        assert VersionSpec(str(vs)).match(version) is expected, (spec, version)
 
 
 # ---------------------------------------------------------------------------
