@@ -38,6 +38,20 @@ needs_cxx = [
 ]
 
 
+def with_cc(test):
+    """Mark ``test`` as needing ``cc`` (skipped with a reason without it)."""
+    for mark in needs_cc:
+        test = mark(test)
+    return test
+
+
+def with_cxx(test):
+    """Mark ``test`` as needing ``cc`` and ``c++`` (skipped without them)."""
+    for mark in needs_cxx:
+        test = mark(test)
+    return test
+
+
 @dataclass(frozen=True)
 class Link:
     """A symbolic link in a package payload."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 
@@ -13,10 +14,10 @@ from conda_guard.models import Severity
 from .binaries_helpers import (
     build_world,
     make_state,
-    needs_cc,
     needs_cxx,
     readelf_needs,
     snapshot,
+    with_cc,
 )
 
 pytestmark = needs_cxx
@@ -182,11 +183,7 @@ def test_files_are_read_from_conda_meta_when_records_lack_them(world, tmp_path, 
         world, tmp_path, ("libfoo-1.2", "app-1.0"), replace=("libfoo-2.0",)
     )
     bare = make_state(
-        *(
-            type(r)(**{**{s: getattr(r, s) for s in r.__slots__}, "files": ()})
-            for r in before
-        ),
-        prefix=prefix,
+        *(dataclasses.replace(r, files=()) for r in before), prefix=prefix
     )
     assert all(not r.files for r in bare)
     report = check_links(bare, after, prefix=prefix, incoming=incoming, cache_dir=cache)
@@ -417,8 +414,8 @@ def test_unreadable_binary_is_a_note(world, tmp_path, cache, corrupt):
     )
 
 
-@pytest.mark.parametrize("marks", [needs_cc], ids=["c-only"])
-def test_c_only_world_without_cxx(tmp_path_factory, tmp_path, marks):
+@with_cc
+def test_c_only_world_without_cxx(tmp_path_factory, tmp_path):
     # the soname check does not need a C++ compiler
     world = build_world(tmp_path_factory.mktemp("c-only"), cxx=False)
     prefix, records = world.prefix(tmp_path / "env", "libfoo-1.2", "app-1.0")

@@ -22,18 +22,10 @@ from .binaries_helpers import (
     READELF,
     build_world,
     compile_so,
-    needs_cxx,
     readelf_needs,
     stub_libstdcxx,
+    with_cxx,
 )
-
-
-def cxx(test):
-    """Mark ``test`` as needing the C/C++ compilers (skipped without them)."""
-    for mark in needs_cxx:
-        test = mark(test)
-    return test
-
 
 needs_readelf = pytest.mark.skipif(READELF is None, reason="binutils' readelf missing")
 
@@ -75,7 +67,7 @@ def _readelf_defs(path):
     "key", ["libfoo1", "libfoo2", "app", "libapp", "npext", "cxx"], ids=str
 )
 @needs_readelf
-@cxx
+@with_cxx
 def test_dynamic_entries_match_readelf(world, key):
     path = world.objects[key]
     info = read_elf(path)
@@ -90,7 +82,7 @@ def test_dynamic_entries_match_readelf(world, key):
 
 
 @needs_readelf
-@cxx
+@with_cxx
 def test_known_values(world):
     assert read_elf(world.objects["libfoo1"]).soname == "libfoo.so.1"
     app = read_elf(world.objects["app"])
@@ -105,7 +97,7 @@ def test_known_values(world):
 
 
 @needs_readelf
-@cxx
+@with_cxx
 def test_version_definitions_of_a_stub_libstdcxx(tmp_path):
     lib = stub_libstdcxx(tmp_path / "libstdc++.so.6", 20, 8)
     info = read_elf(lib)
@@ -116,7 +108,7 @@ def test_version_definitions_of_a_stub_libstdcxx(tmp_path):
     assert list(info.version_defs) == _readelf_defs(lib)
 
 
-@cxx
+@with_cxx
 def test_static_object_without_dynamic_segment(tmp_path):
     obj = tmp_path / "static"
     compile_so(

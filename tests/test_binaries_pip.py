@@ -12,17 +12,10 @@ from conda_guard.binaries import (
 )
 from conda_guard.models import Record, Severity
 
-from .binaries_helpers import add_pip_dist, build_world, make_state, needs_cxx
+from .binaries_helpers import add_pip_dist, build_world, make_state, with_cxx
 
 EXT = "npext/_core.cpython-311-x86_64-linux-gnu.so"
 SITE = "lib/python3.11/site-packages"
-
-
-def cxx(test):
-    """Mark ``test`` as needing the C/C++ compilers (skipped without them)."""
-    for mark in needs_cxx:
-        test = mark(test)
-    return test
 
 
 @pytest.fixture(scope="module")
@@ -148,7 +141,7 @@ def _npext_prefix(world, tmp_path, *packages):
     return prefix, records
 
 
-@cxx
+@with_cxx
 def test_numpy_major_change_flags_extensions_built_against_numpy_1(world, tmp_path):
     prefix, _ = _npext_prefix(world, tmp_path)
     before = make_state(py("3.11.7"), numpy("1.26.4"))
@@ -170,7 +163,7 @@ def test_numpy_major_change_flags_extensions_built_against_numpy_1(world, tmp_pa
     assert finding.names == ("numpy", "npext")
 
 
-@cxx
+@with_cxx
 def test_numpy_downgrade_flags_extensions_built_against_numpy_2(world, tmp_path):
     prefix, _ = _npext_prefix(world, tmp_path)
     before = make_state(numpy("2.1.0", "py311h1_0"))
@@ -181,7 +174,7 @@ def test_numpy_downgrade_flags_extensions_built_against_numpy_2(world, tmp_path)
     ]
 
 
-@cxx
+@with_cxx
 def test_pip_extension_sonames_join_the_soname_check(world, tmp_path):
     prefix, records = _npext_prefix(world, tmp_path, "libfoo-1.2")
     record, directory = world.incoming("libfoo-2.0")
@@ -207,7 +200,7 @@ def test_pip_extension_sonames_join_the_soname_check(world, tmp_path):
     )
 
 
-@cxx
+@with_cxx
 def test_check_links_reports_pip_findings_too(world, tmp_path):
     prefix, records = _npext_prefix(world, tmp_path, "libfoo-1.2")
     before = make_state(*records.values(), py("3.11.7"), prefix=prefix)
