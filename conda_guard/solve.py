@@ -361,6 +361,21 @@ def channel_url(channel: str) -> str:
     return ch
 
 
+#: what conda's ``defaults`` stands for on the platforms conda-guard targets
+DEFAULTS = ("https://repo.anaconda.com/pkgs/main", "https://repo.anaconda.com/pkgs/r")
+
+
+def solver_channels(channels: Sequence[str], solver: str) -> list[str]:
+    """Channels as the backend wants them: rattler gets URLs, conda keeps names."""
+    if solver == "conda":
+        return [c.strip() for c in channels if c.strip()]
+    out: list[str] = []
+    for ch in channels:
+        expanded = DEFAULTS if ch.strip() == "defaults" else (channel_url(ch),)
+        out.extend(c for c in expanded if c not in out)
+    return out
+
+
 def default_channels(current: State) -> list[str]:
     """The channels the installed packages came from, most used first."""
     counts = Counter(r.channel for r in _conda_records(current) if r.channel)
@@ -676,17 +691,17 @@ def propose(args: argparse.Namespace, current: State) -> Proposal:
         freeze_installed=getattr(args, "freeze_installed", None),
     )
     platform = target_platform(current, getattr(args, "platform", None))
-    channels = [channel_url(c) for c in (getattr(args, "channel", None) or ())]
+    solver = getattr(args, "solver", None) or "rattler"
+    channels = solver_channels(getattr(args, "channel", None) or (), solver)
     notes = list(plan.notes)
     if not channels:
-        channels = [channel_url(c) for c in default_channels(current)]
+        channels = solver_channels(default_channels(current), solver)
         if not channels:
             raise UsageError("no channel to solve against: pass -c/--channel")
         notes.append("channels (from the installed packages): " + ", ".join(channels))
     priority = getattr(args, "channel_priority", None) or (
         "strict" if getattr(args, "strict_channel_priority", False) else "flexible"
     )
-    solver = getattr(args, "solver", None) or "rattler"
     virtual = getattr(args, "virtual_package", None) or None  # [] = detect
     timeout = float(getattr(args, "solve_timeout", None) or DEFAULT_BATCH_TIMEOUT)
     return propose_plan(
@@ -758,7 +773,10 @@ def propose_plan(
     )
     outcome = solve_request(request)
     if outcome.error:
-        raise SolveError(outcome.error)
+        message = outcome.error
+        if "is not available in" in message:
+            message += f" (set {PYTHON_ENV} to a Python that has it)"
+        raise SolveError(message)
     word = _command_word(plan)
     where = f"{solver}, {priority} channel priority"
     incremental = current

@@ -302,3 +302,91 @@ def test_update_all_with_specs_is_a_usage_error():
 
 def test_solve_error_is_a_guard_error():
     assert issubclass(SolveError, Exception) and SolveError("x").exit_code == 2
+
+
+def test_drift_findings_on_real_records():
+    from conda_guard.abi import load_table
+    from conda_guard.rules.drift import drift_findings
+
+    from .helpers import real
+
+    common = [real("python-3.12.13-hd63d673_0_cpython")]
+    incremental = State.from_records(
+        [
+            *common,
+            real("numpy-1.26.4-py312heda63a1_0"),
+            real("pandas-2.1.3-py312hfb8ada1_0"),
+            real("tzdata-2026c-h151e31d_0"),
+        ],
+        explicit={"pandas": "pandas", "python": "python=3.12"},
+    )
+    batch = State.from_records(
+        [
+            *common,
+            real("numpy-2.3.0-py312h6cf2f7f_0"),
+            real("pandas-2.2.2-py312h1d6d2e6_1"),
+        ]
+    )
+    found = drift_findings(incremental, batch, load_table())
+    by_name = {f.names: f for f in found}
+    numpy = by_name[("numpy",)]
+    assert (numpy.rule, str(numpy.severity)) == ("drift", "medium")
+    pandas = by_name[("pandas",)]
+    assert str(pandas.severity) == "medium"
+    assert pandas.message == (
+        "pandas: the incremental result has pandas 2.1.3 py312hfb8ada1_0"
+        " (conda-forge), a one-shot solve picks pandas 2.2.2 py312h1d6d2e6_1"
+        " (conda-forge) (built against an ABI-sensitive package on which the two"
+        " differ)."
+    )
+    assert (
+        "pandas 2.1.3 py312hfb8ada1_0 (conda-forge) depends 'numpy >=1.26.0,<2.0a0';"
+        " incremental numpy 1.26.4 py312heda63a1_0 (conda-forge), one-shot numpy"
+        " 2.3.0 py312h6cf2f7f_0 (conda-forge)" in pandas.evidence
+    )
+    assert pandas.why == ("requested 'pandas' -> pandas 2.1.3 py312hfb8ada1_0",)
+    low = by_name[("tzdata",)]
+    assert str(low.severity) == "low"
+    assert low.message == (
+        "1 other package(s) differ from a one-shot solve of the same requests:"
+        " tzdata (1 kept that a one-shot solve would not install)."
+    )
+
+
+def test_solver_channels():
+    from conda_guard.solve import solver_channels
+
+    assert solver_channels(["defaults", "conda-forge", "pkgs/main"], "rattler") == [
+        "https://repo.anaconda.com/pkgs/main",
+        "https://repo.anaconda.com/pkgs/r",
+        "conda-forge",
+    ]
+    assert solver_channels(["defaults", "conda-forge"], "conda") == [
+        "defaults",
+        "conda-forge",
+    ]
+
+
+@pytest.mark.solve
+def test_batch_only_compares_the_current_env(tmp_path):
+    from conda_guard.readers import read_state
+
+    from .solve_helpers import build_prefix
+
+    prefix = build_prefix(
+        tmp_path / "env", [["python=3.12", "pandas=2.1"], ["numpy"], ["pandas"]]
+    )
+    current = read_state(str(prefix))
+    proposal = propose(
+        parser().parse_args(["--batch", *[f"--virtual-package={v}" for v in VIRTUAL]]),
+        current,
+    )
+    assert proposal.incremental is current
+    assert [c.label for c in proposal.comparisons] == ["batch vs current"]
+    assert proposal.batch.get("numpy").version == "2.3.0"
+    assert any(f.names == ("numpy",) for f in proposal.findings)
+    expected = (
+        f"conda create -n env --override-channels -c {HARVESTED_URL}"
+        " python=3.12 pandas numpy"
+    )
+    assert proposal.commands == (expected,)
