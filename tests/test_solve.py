@@ -390,3 +390,34 @@ def test_batch_only_compares_the_current_env(tmp_path):
         " python=3.12 pandas numpy"
     )
     assert proposal.commands == (expected,)
+
+
+def _fake_worker(tmp_path, body: str) -> str:
+    script = tmp_path / "fake-python"
+    script.write_text("#!/bin/sh\ncat >/dev/null\n" + body)
+    script.chmod(0o755)
+    return str(script)
+
+
+def test_crash_after_done_counts_as_success(tmp_path):
+    python = _fake_worker(
+        tmp_path,
+        'echo \'{"event": "result", "label": "incremental", "ok": true,'
+        ' "records": []}\'\n'
+        'echo \'{"event": "done"}\'\n'
+        "kill -SEGV $$\n",
+    )
+    outcome = run_worker({"jobs": []}, timeout=30, python=python)
+    assert outcome.crashed is None and outcome.error is None
+    assert outcome.results["incremental"]["ok"] is True
+
+
+def test_crash_before_done_is_reported(tmp_path):
+    python = _fake_worker(
+        tmp_path, "echo 'Fatal Python error: PyGILState_Release' >&2\nkill -ABRT $$\n"
+    )
+    outcome = run_worker({"jobs": []}, timeout=30, python=python)
+    assert outcome.results == {}
+    assert outcome.crashed == (
+        "the solve worker exited with code -6: Fatal Python error: PyGILState_Release"
+    )
