@@ -155,6 +155,7 @@ class MatchSpec:
 
     __slots__ = (
         "_build_re",
+        "_frozen",
         "_name_re",
         "build",
         "build_number",
@@ -191,6 +192,12 @@ class MatchSpec:
         self._parse(text)
         self._name_re = _glob(self.name) if "*" in self.name else None
         self._build_re = _glob(self.build) if self.build else None
+        self._frozen = True
+
+    def __setattr__(self, key: str, value: object) -> None:
+        if getattr(self, "_frozen", False):
+            raise AttributeError(f"MatchSpec is immutable (cannot set {key!r})")
+        object.__setattr__(self, key, value)
 
     @classmethod
     def parse(cls, text: str) -> MatchSpec:
@@ -313,7 +320,13 @@ class MatchSpec:
             return False
 
     def match(self, record: Record) -> bool:
-        """True when ``record`` satisfies every part of the spec."""
+        """True when ``record`` satisfies every part of the spec.
+
+        Name (glob), version, build (glob or ``^regex$``), build_number,
+        channel (compared as :func:`~conda_guard.models.channel_name`), subdir,
+        fn, md5 and sha256. A record whose channel or subdir is unknown (empty)
+        is not rejected for it; a missing hash is a mismatch.
+        """
         if self._name_re is not None:
             if not self._name_re.match(record.name.lower()):
                 return False
@@ -331,10 +344,12 @@ class MatchSpec:
             self.build_number, record.build_number
         ):
             return False
-        if self.channel is not None:
+        # a record read from a format that lacks the channel or subdir (an
+        # env export, a bare explicit file name) is not rejected for it
+        if self.channel is not None and record.channel:
             if channel_name(record.channel) != self.channel:
                 return False
-        if self.subdir is not None and record.subdir != self.subdir:
+        if self.subdir is not None and record.subdir and record.subdir != self.subdir:
             return False
         for key in ("fn", "md5", "sha256"):
             want = getattr(self, key)

@@ -336,6 +336,18 @@ def test_match_checks_md5_and_channel_url(records: dict[str, Record]) -> None:
     )
     assert MatchSpec("conda-forge::numpy").match(url_record)
     assert not MatchSpec("bioconda::numpy").match(url_record)
+    assert not MatchSpec("conda-forge/osx-arm64::numpy").match(url_record)
+    # unknown channel/subdir (an env export) is not a mismatch; a missing hash is
+    bare = Record(name="numpy", version="1.26.4", build="py311h64a7726_0")
+    assert MatchSpec("conda-forge/linux-64::numpy 1.26.4").match(bare)
+    assert not MatchSpec("numpy[md5=a502d7aa]").match(bare)
+
+
+def test_immutable() -> None:
+    ms = MatchSpec.parse("numpy >=1.2")
+    with pytest.raises(AttributeError, match="immutable"):
+        ms.name = "scipy"  # type: ignore[misc]
+    assert MatchSpec(ms) == ms
 
 
 def test_match_version() -> None:
