@@ -78,7 +78,7 @@ class SolveRequest:
     solver: str = "rattler"
     channels: tuple[str, ...] = ()
     platform: str = ""
-    channel_priority: str = "flexible"
+    channel_priority: str | None = "flexible"
     virtual_packages: tuple[str, ...] | None = None
     timeout: float = DEFAULT_BATCH_TIMEOUT
     jobs: tuple[dict[str, Any], ...] = ()
@@ -694,14 +694,18 @@ def propose(args: argparse.Namespace, current: State) -> Proposal:
     solver = getattr(args, "solver", None) or "rattler"
     channels = solver_channels(getattr(args, "channel", None) or (), solver)
     notes = list(plan.notes)
-    if not channels:
+    if not channels and solver == "conda":
+        notes.append("channels: conda's configured channels")
+    elif not channels:
         channels = solver_channels(default_channels(current), solver)
         if not channels:
             raise UsageError("no channel to solve against: pass -c/--channel")
         notes.append("channels (from the installed packages): " + ", ".join(channels))
     priority = getattr(args, "channel_priority", None) or (
-        "strict" if getattr(args, "strict_channel_priority", False) else "flexible"
+        "strict" if getattr(args, "strict_channel_priority", False) else None
     )
+    if priority is None and solver != "conda":
+        priority = "flexible"  # conda's default; the conda backend reads .condarc
     virtual = getattr(args, "virtual_package", None) or None  # [] = detect
     timeout = float(getattr(args, "solve_timeout", None) or DEFAULT_BATCH_TIMEOUT)
     return propose_plan(
@@ -724,7 +728,7 @@ def propose_plan(
     *,
     channels: Sequence[str],
     platform: str,
-    priority: str = "flexible",
+    priority: str | None = "flexible",
     solver: str = "rattler",
     virtual_packages: tuple[str, ...] | None = None,
     timeout: float = DEFAULT_BATCH_TIMEOUT,
@@ -778,7 +782,7 @@ def propose_plan(
             message += f" (set {PYTHON_ENV} to a Python that has it)"
         raise SolveError(message)
     word = _command_word(plan)
-    where = f"{solver}, {priority} channel priority"
+    where = f"{solver}, {priority or 'configured'} channel priority"
     incremental = current
     if plan.mode != "batch":
         result = outcome.results.get("incremental")

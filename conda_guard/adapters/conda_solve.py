@@ -113,8 +113,6 @@ class CondaSolver:
         virtual_packages: Sequence[str] | None = None,
         prefix: str | None = None,
     ) -> None:
-        if not channels:
-            raise SolveError("no channel to solve against (pass --channel)")
         target = next((p for p in platforms if p != "noarch"), "noarch")
         self.notes = _configure(channel_priority, virtual_packages, target)
         from conda.base.context import context, reset_context
@@ -122,7 +120,10 @@ class CondaSolver:
         reset_context()
         self.context = context
         self.backend = context.plugin_manager.get_solver_backend()
-        self.channels = list(channels)
+        # no -c: conda's configured channels, as `conda install` would use
+        self.channels = list(channels) or list(context.channels)
+        if not self.channels:
+            raise SolveError("no channel to solve against (pass --channel)")
         self.subdirs = tuple(dict.fromkeys([*platforms, "noarch"]))
         self.prefix = prefix
 
