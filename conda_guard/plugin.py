@@ -18,7 +18,6 @@ from conda.plugins.types import (
 )
 
 if TYPE_CHECKING:
-    import argparse
     from collections.abc import Iterable, Sequence
 
     from conda.models.records import PackageRecord
@@ -41,16 +40,10 @@ def _pre_command(command: str) -> None:
     pre_command(command)
 
 
-def _configure_parser(parser: argparse.ArgumentParser) -> None:
-    from .adapters.conda_subcommands import configure_parser
-
-    configure_parser(parser)
-
-
-def _execute(args: argparse.Namespace) -> int:
+def _execute(argv: tuple[str, ...]) -> int:
     from .adapters.conda_subcommands import execute
 
-    return execute(args)
+    return execute(argv)
 
 
 def _doctor(prefix: str, verbose: bool) -> None:
@@ -83,12 +76,15 @@ def conda_pre_commands() -> Iterable[CondaPreCommand]:
 
 @plugins.hookimpl
 def conda_subcommands() -> Iterable[CondaSubcommand]:
-    """``conda guard diff|install|update|history|check``."""
+    """``conda guard diff|install|update|history|check``.
+
+    No ``configure_parser``: conda would build it on every command; the
+    arguments are parsed in the action (see adapters/conda_subcommands.py).
+    """
     yield CondaSubcommand(
         name="guard",
         summary="Show and stop ABI-breaking changes (numpy, BLAS, CUDA, Python ...).",
         action=_execute,
-        configure_parser=_configure_parser,
     )
 
 

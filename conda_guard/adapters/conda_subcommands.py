@@ -6,8 +6,12 @@ by conda. ``install`` and ``update`` take conda's own arguments (its parsers
 are reused) and run conda's command with the guard in block mode, plus
 ``--fail-on``, ``--accept RULE|PKG`` and ``--batch``.
 
-``configure_parser`` runs whenever conda builds its parser (nearly every
-command): it only builds argparse objects.
+The plugin registers no ``configure_parser``: conda would call it whenever it
+builds its parser (nearly every command), and this parser needs the CLI and
+the solve options. conda hands the raw arguments to :func:`execute`, which
+builds the parser, parses them and re-initialises conda's context with them
+(as ``conda.cli.main.main_subshell`` does), so ``-n``, ``-p``, ``--json``,
+``-y``, ``--dry-run`` and ``-c`` mean what they mean to conda.
 """
 
 from __future__ import annotations
@@ -65,6 +69,15 @@ def _add_strict_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def build_parser() -> argparse.ArgumentParser:
+    """The ``conda guard`` parser (conda's ArgumentParser class, for its help)."""
+    from conda.cli.conda_argparse import ArgumentParser
+
+    parser = ArgumentParser(prog="conda guard")
+    configure_parser(parser)
+    return parser
+
+
 def configure_parser(parser: argparse.ArgumentParser) -> None:
     """Add ``diff``/``history``/``check`` (from the CLI) and ``install``/``update``."""
     from conda.cli.main_install import configure_parser as conda_install
@@ -97,8 +110,16 @@ def split_accept(values: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...
     return rules, packages
 
 
-def execute(args: argparse.Namespace) -> int:
-    """Run ``conda guard <command>``; the return value is the exit code."""
+def execute(argv: Sequence[str] | argparse.Namespace) -> int:
+    """Run ``conda guard <argv>``; the return value is the exit code."""
+    from conda.base.context import context
+
+    if isinstance(argv, argparse.Namespace):
+        args = argv
+    else:
+        args = build_parser().parse_args(list(argv))
+        args.cmd = "guard"
+        context.__init__(argparse_args=args)
     command = getattr(args, "command", None)
     if command in STRICT_HELP:
         return run_strict(args, command)
