@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from conda_guard.abi import load_table
 from conda_guard.binaries.formats import readers
-from conda_guard.binaries.pip import find_pip_dists, pip_findings
+from conda_guard.binaries.pip import PipDist, find_pip_dists, pip_findings
 from conda_guard.binaries.scan import (
     Scanner,
     default_cache_dir,
@@ -34,7 +34,7 @@ from conda_guard.diff import compare_versions, same_package
 from conda_guard.models import Finding, PackageMove, Record, Severity
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping
+    from collections.abc import Iterable, Mapping
 
     from conda_guard.binaries.formats import BinaryInfo
     from conda_guard.models import State
@@ -208,336 +208,379 @@ def check_links(
     are read from ``conda-meta``); ``after`` the proposed one. ``incoming``
     maps a package name to its extracted package directory (conda's package
     cache); a changed package without one is "not known yet" and produces a
-    note instead of a guess. ``cache_dir`` overrides :func:`default_cache_dir`.
-    ``pip`` adds pip-installed extensions (scanned always) and
-    :func:`~conda_guard.binaries.pip.pip_findings`; ``scan_all`` scans every
-    staying package, not only dependents of changed ones. ``check_incoming``
-    also checks the binaries of incoming packages that depend on the C/C++
-    runtime against the ``libstdc++.so.6``/``libgcc_s.so.1`` the prefix keeps
-    (only when that runtime stays or is downgraded). Never writes inside
-    ``prefix``.
+    note instead of a guess. ``cache_dir`` overrides :func:`default_cache_dir`
+    (``False`` disables the cache). ``pip`` adds pip-installed extensions
+    (scanned always) and :func:`~conda_guard.binaries.pip.pip_findings`;
+    ``scan_all`` scans every staying package, not only dependents of changed
+    ones. ``check_incoming`` also checks the binaries of incoming packages
+    that depend on the C/C++ runtime against the ``libstdc++.so.6`` /
+    ``libgcc_s.so.1`` the prefix keeps (when that runtime stays or is
+    downgraded). Never writes inside ``prefix``.
     """
-    prefix = Path(prefix)
-    incoming = dict(incoming or {})
-    notes: list[str] = []
-    stats = {
-        "packages_scanned": 0,
-        "files_scanned": 0,
-        "files_read": 0,
-        "cache_hits": 0,
-    }
-
-    staying: dict[str, Record] = {}
-    old: dict[str, Record] = {}
-    for name, record in before.records.items():
-        if record.pip or name.startswith("__"):
-            continue
-        other = after.get(name)
-        if other is not None and same_package(record, other):
-            staying[name] = record
-        else:
-            old[name] = record
-    new = {
-        name: record
-        for name, record in after.records.items()
-        if not record.pip and not name.startswith("__") and name not in staying
-    }
-
-    dists = find_pip_dists(prefix) if pip else ()
-    findings: list[Finding] = []
-    if not old and not new:
-        return LinkReport((), (), stats)
+    check = _LinkCheck(before, after, Path(prefix), dict(incoming or {}))
+    if not check.old and not check.new:
+        return LinkReport((), (), check.stats)
     if not readers():
-        notes.append(
-            "link-level checks skipped: pyelftools is not installed "
-            "(pip install 'conda-guard[elf]')"
+        return LinkReport(
+            (),
+            (
+                (
+                    "link-level checks skipped: pyelftools is not installed "
+                    "(pip install 'conda-guard[elf]')"
+                ),
+            ),
+            check.stats,
         )
-        return LinkReport((), tuple(notes), stats)
-
-    # What the prefix provides today, and what it will provide afterwards.
-    files: dict[str, tuple[str, ...]] = {}
-    for name, record in {**staying, **old}.items():
-        files[name] = record.files or _meta_files(prefix, record)
-    before_side, after_side = _Side(), _Side()
-    for name in staying:
-        before_side.add(name, files[name])
-        after_side.add(name, files[name])
-    for name in old:
-        before_side.add(name, files[name])
-    unknown: dict[str, Record] = {}
-    incoming_files: dict[str, tuple[str, ...]] = {}
-    for name, record in new.items():
-        directory = incoming.get(name)
-        if directory is None or not Path(directory).is_dir():
-            unknown[name] = record
-            continue
-        incoming_files[name] = _package_files(Path(directory))
-        after_side.add(name, incoming_files[name])
-    if not any(files.values()) and not dists:
-        notes.append(
-            f"link-level checks skipped: no installed files are known for {prefix} "
-            "(conda-meta records without 'files')"
+    dists = find_pip_dists(check.prefix) if pip else ()
+    if not check.index_files() and not dists:
+        return LinkReport(
+            (),
+            (
+                (
+                    "link-level checks skipped: no installed files are known for "
+                    f"{check.prefix} (conda-meta records without 'files')"
+                ),
+            ),
+            check.stats,
         )
-        return LinkReport((), tuple(notes), stats)
+    check.open_scanners(cache_dir)
+    check.scan_staying(scan_all, dists)
+    if check_incoming:
+        check.scan_incoming()
+    findings = check.findings()
+    if pip:
+        findings += pip_findings(
+            before, after, check.prefix, dists=dists, scanner=check.scanner
+        )
+    notes = check.notes()
+    return LinkReport(tuple(findings), tuple(notes), check.stats)
 
-    # Which staying packages can be affected: dependents of changed packages.
-    owners: dict[str, _Owner] = {}
-    for name in sorted(_affected(staying, set(old) | set(new), scan_all)):
-        record = staying[name]
-        binaries = [p for p in files[name] if is_candidate(p)]
-        if binaries:
-            owners[name] = _Owner(
+
+class _LinkCheck:
+    """The state of one :func:`check_links` run."""
+
+    def __init__(
+        self, before: State, after: State, prefix: Path, incoming: dict[str, Path]
+    ) -> None:
+        self.prefix = prefix
+        self.incoming = incoming
+        self.before_prefix = before.prefix
+        self.stats = {
+            "packages_scanned": 0,
+            "files_scanned": 0,
+            "files_read": 0,
+            "cache_hits": 0,
+        }
+        # staying: same artifact on both sides; old: removed or replaced;
+        # new: installed, or the replacement
+        self.staying: dict[str, Record] = {}
+        self.old: dict[str, Record] = {}
+        for name, record in before.records.items():
+            if record.pip or name.startswith("__"):
+                continue
+            other = after.get(name)
+            if other is not None and same_package(record, other):
+                self.staying[name] = record
+            else:
+                self.old[name] = record
+        self.new = {
+            name: record
+            for name, record in after.records.items()
+            if not record.pip and not name.startswith("__") and name not in self.staying
+        }
+        self.files: dict[str, tuple[str, ...]] = {}
+        self.before_side, self.after_side = _Side(), _Side()
+        self.unknown: dict[str, Record] = {}
+        self.incoming_files: dict[str, tuple[str, ...]] = {}
+        self.owners: dict[str, _Owner] = {}
+        self.prefix_strings: tuple[str, ...] = ()
+        # (owner key, soname) → evidence lines / provider package (before)
+        self.broken: dict[tuple[str, str], list[str]] = defaultdict(list)
+        self.broken_provider: dict[tuple[str, str], str] = {}
+        # (owner key, soname) → relpath → missing versions
+        self.versions: dict[tuple[str, str], dict[str, list[str]]] = defaultdict(
+            lambda: defaultdict(list)
+        )
+        # (owner key, soname) → (runtime after, runtime before, its path, its info)
+        self.versions_provider: dict[
+            tuple[str, str], tuple[Record, Record | None, str, BinaryInfo]
+        ] = {}
+        # provider package → soname → owner label → files
+        self.unknown_links: dict[str, dict[str, dict[str, list[str]]]] = defaultdict(
+            lambda: defaultdict(lambda: defaultdict(list))
+        )
+
+    def index_files(self) -> bool:
+        """Fill both sides' path → package maps; False when no file is known."""
+        for name, record in {**self.staying, **self.old}.items():
+            self.files[name] = record.files or _meta_files(self.prefix, record)
+        for name in self.staying:
+            self.before_side.add(name, self.files[name])
+            self.after_side.add(name, self.files[name])
+        for name in self.old:
+            self.before_side.add(name, self.files[name])
+        for name, record in self.new.items():
+            directory = self.incoming.get(name)
+            if directory is None or not Path(directory).is_dir():
+                self.unknown[name] = record
+                continue
+            self.incoming_files[name] = _package_files(Path(directory))
+            self.after_side.add(name, self.incoming_files[name])
+        spellings = (str(self.prefix), os.path.abspath(self.prefix), self.before_prefix)
+        self.prefix_strings = tuple({s.rstrip("/") for s in spellings if s})
+        return any(self.files.values())
+
+    def open_scanners(self, cache_dir: Path | None | bool) -> None:
+        """The prefix's scanner; incoming packages get theirs on first use."""
+        if cache_dir is None:
+            cache_dir = default_cache_dir()
+        if cache_dir not in (None, False, True) and inside(
+            Path(cache_dir), self.prefix
+        ):
+            cache_dir = False  # never write into the prefix
+        self.cache_dir = cache_dir
+        self.scanner = Scanner(self.prefix, cache_dir)
+        self.package_scanners: dict[str, Scanner] = {}
+
+    def incoming_scanner(self, name: str) -> Scanner:
+        """The scanner of incoming package ``name``'s extracted directory."""
+        if name not in self.package_scanners:
+            self.package_scanners[name] = Scanner(
+                Path(self.incoming[name]), self.cache_dir
+            )
+        return self.package_scanners[name]
+
+    def scan_staying(self, scan_all: bool, dists: tuple[PipDist, ...]) -> None:
+        """Check what staying binaries (and pip extensions) link."""
+        changed = set(self.old) | set(self.new)
+        for name in sorted(_affected(self.staying, changed, scan_all)):
+            record = self.staying[name]
+            binaries = [p for p in self.files[name] if is_candidate(p)]
+            if binaries:
+                self.owners[name] = _Owner(
+                    label=f"{record.name} {record.version}",
+                    moves=(PackageMove(name, record, record),),
+                    files=binaries,
+                )
+        for dist in dists:
+            if dist.extensions:
+                rec = dist.record()
+                self.owners[f"pip:{dist.name}"] = _Owner(
+                    label=dist.label,
+                    moves=(PackageMove(dist.name, rec, rec),),
+                    files=list(dist.extensions),
+                )
+        for key, owner in list(self.owners.items()):
+            self.stats["packages_scanned"] += 1
+            for relpath in owner.files:
+                info = self.scanner.info(relpath)
+                if info is None:
+                    continue
+                self.stats["files_scanned"] += 1
+                dirs = _search_dirs(relpath, info, self.prefix_strings)
+                for soname in info.needed:
+                    self._check_needed(key, owner, relpath, info, dirs, soname)
+
+    def _check_needed(
+        self,
+        key: str,
+        owner: _Owner,
+        relpath: str,
+        info: BinaryInfo,
+        dirs: list[str],
+        soname: str,
+    ) -> None:
+        soname = soname.rsplit("/", 1)[-1]
+        before_side, after_side = self.before_side, self.after_side
+        provider = before_side.find(soname, dirs) or before_side.anywhere(soname)
+        if provider is None:
+            return  # not from the prefix (the system's libc …)
+        provider_pkg = before_side.owner[provider]
+        if provider_pkg in self.staying:
+            return
+        found = after_side.find(soname, [*dirs, posixpath.dirname(provider)])
+        if found is None:
+            if self.unknown:
+                self.unknown_links[provider_pkg][soname][owner.label].append(relpath)
+                return
+            self.broken[key, soname].append(
+                f"{relpath}: DT_NEEDED {soname}; provided today by "
+                f"{provider} of {_full(self.old[provider_pkg])}"
+            )
+            self.broken_provider[key, soname] = provider_pkg
+            return
+        needs = info.needs_from(soname)
+        new_owner = after_side.owner[found]
+        if not needs or new_owner not in self.incoming_files:
+            return
+        lib = self.incoming_scanner(new_owner).info(found, follow=True)
+        if lib is None or not lib.version_defs:
+            return
+        missing = [v for v in needs if v not in lib.version_defs]
+        if missing:
+            self.versions[key, soname][relpath].extend(missing)
+            self.versions_provider[key, soname] = (
+                self.new[new_owner],
+                self.old[provider_pkg],
+                found,
+                lib,
+            )
+
+    def scan_incoming(self) -> None:
+        """Incoming binaries against the C/C++ runtime the prefix keeps."""
+        runtime: dict[str, tuple[str, Record, Record | None]] = {}
+        for soname in sorted(CXX_RUNTIME_SONAMES):
+            path = self.after_side.anywhere(soname)
+            if path is None:
+                continue
+            name = self.after_side.owner[path]
+            if name in self.staying:
+                runtime[soname] = (path, self.staying[name], self.staying[name])
+            elif name in self.new and name in self.old:
+                before, after = self.old[name], self.new[name]
+                if compare_versions(after.version, before.version) < 0:
+                    runtime[soname] = (path, after, before)
+        if not runtime:
+            return
+        names = set(load_table().members("cxx-runtime"))
+        names |= {record.name for _, record, _ in runtime.values()}
+        for name in sorted(self.incoming_files):
+            record = self.new[name]
+            if name in names or not (_dep_names(record) & names):
+                continue
+            key = f"incoming:{name}"
+            binaries = [p for p in self.incoming_files[name] if is_candidate(p)]
+            self.owners[key] = _Owner(
                 label=f"{record.name} {record.version}",
-                moves=(PackageMove(name, record, record),),
+                moves=(PackageMove(name, self.old.get(name), record),),
                 files=binaries,
             )
-    for dist in dists:
-        if dist.extensions:
-            rec = dist.record()
-            owners[f"pip:{dist.name}"] = _Owner(
-                label=dist.label,
-                moves=(PackageMove(dist.name, rec, rec),),
-                files=list(dist.extensions),
+            self._count("incoming_packages_scanned")
+            scan = self.incoming_scanner(name)
+            for relpath in binaries:
+                info = scan.info(relpath)
+                if info is None:
+                    continue
+                self._count("incoming_files_scanned")
+                for soname, (path, after, before) in runtime.items():
+                    self._check_runtime(key, relpath, info, soname, path, after, before)
+
+    def _check_runtime(
+        self,
+        key: str,
+        relpath: str,
+        info: BinaryInfo,
+        soname: str,
+        path: str,
+        after: Record,
+        before: Record | None,
+    ) -> None:
+        needs = info.needs_from(soname)
+        if not needs:
+            return
+        provider = self.after_side.owner[path]
+        source = (
+            self.incoming_scanner(provider)
+            if provider in self.incoming_files
+            else self.scanner
+        )
+        lib = source.info(path, follow=True)
+        if lib is None or not lib.version_defs:
+            return
+        missing = [v for v in needs if v not in lib.version_defs]
+        if missing:
+            self.versions[key, soname][relpath].extend(missing)
+            self.versions_provider[key, soname] = (after, before, path, lib)
+
+    def _count(self, stat: str) -> None:
+        self.stats[stat] = self.stats.get(stat, 0) + 1
+
+    def findings(self) -> list[Finding]:
+        """One finding per (binary owner, soname)."""
+        out = []
+        for (key, soname), evidence in sorted(self.broken.items()):
+            provider = self.broken_provider[key, soname]
+            replacement = self.new.get(provider)
+            shipped = (
+                self._shipped(replacement.name, soname)
+                if replacement is not None
+                else []
             )
-
-    if cache_dir is None:
-        cache_dir = default_cache_dir()
-    if (
-        cache_dir is not None
-        and cache_dir is not False
-        and inside(Path(cache_dir), prefix)
-    ):
-        cache_dir = False  # never write into the prefix
-    scanner = Scanner(prefix, cache_dir)
-    package_scanners: dict[str, Scanner] = {}
-
-    def incoming_scanner(name: str) -> Scanner:
-        if name not in package_scanners:
-            package_scanners[name] = Scanner(Path(incoming[name]), cache_dir)
-        return package_scanners[name]
-
-    prefix_strings = tuple(
-        {
-            s.rstrip("/")
-            for s in (str(prefix), os.path.abspath(prefix), before.prefix)
-            if s
-        }
-    )
-    # (owner, soname) → evidence lines, for one finding per pair
-    broken: dict[tuple[str, str], list[str]] = defaultdict(list)
-    broken_provider: dict[tuple[str, str], str] = {}
-    versions: dict[tuple[str, str], dict[str, list[str]]] = defaultdict(
-        lambda: defaultdict(list)
-    )
-    # (owner, soname) → (runtime record after, its record before, file, its info)
-    versions_provider: dict[
-        tuple[str, str], tuple[Record, Record | None, str, BinaryInfo]
-    ] = {}
-    # provider package → soname → owner label → files
-    unknown_links: dict[str, dict[str, dict[str, list[str]]]] = defaultdict(
-        lambda: defaultdict(lambda: defaultdict(list))
-    )
-
-    for key, owner in owners.items():
-        stats["packages_scanned"] += 1
-        for relpath in owner.files:
-            info = scanner.info(relpath)
-            if info is None:
-                continue
-            stats["files_scanned"] += 1
-            dirs = _search_dirs(relpath, info, prefix_strings)
-            for soname in info.needed:
-                soname = soname.rsplit("/", 1)[-1]
-                provider = before_side.find(soname, dirs) or before_side.anywhere(
-                    soname
+            out.append(
+                _soname_finding(
+                    self.owners[key],
+                    soname,
+                    self.old[provider],
+                    replacement,
+                    shipped,
+                    evidence,
                 )
-                if provider is None:
-                    continue  # not from the prefix (the system's libc …)
-                if before_side.owner[provider] in staying:
-                    continue
-                provider_dir = posixpath.dirname(provider)
-                found = after_side.find(soname, [*dirs, provider_dir])
-                if found is None:
-                    if unknown:
-                        unknown_links[before_side.owner[provider]][soname][
-                            owner.label
-                        ].append(relpath)
-                        continue
-                    pair = (key, soname)
-                    broken[pair].append(
-                        f"{relpath}: DT_NEEDED {soname}; provided today by "
-                        f"{provider} of {_full(old[before_side.owner[provider]])}"
-                    )
-                    broken_provider[pair] = before_side.owner[provider]
-                    continue
-                needs = info.needs_from(soname)
-                new_owner = after_side.owner[found]
-                if not needs or new_owner not in incoming_files:
-                    continue
-                lib = incoming_scanner(new_owner).info(found, follow=True)
-                if lib is None or not lib.version_defs:
-                    continue
-                missing = [v for v in needs if v not in lib.version_defs]
-                if missing:
-                    pair = (key, soname)
-                    versions[pair][relpath].extend(missing)
-                    versions_provider[pair] = (
-                        new[new_owner],
-                        old[before_side.owner[provider]],
-                        found,
-                        lib,
-                    )
-
-    if check_incoming:
-        _check_incoming(
-            owners,
-            versions,
-            versions_provider,
-            stats,
-            staying,
-            old,
-            new,
-            after_side,
-            incoming_files,
-            incoming_scanner,
-            scanner,
-            prefix_strings,
-        )
-
-    for (key, soname), evidence in sorted(broken.items()):
-        findings.append(
-            _soname_finding(
-                owners[key],
-                soname,
-                old[broken_provider[key, soname]],
-                new.get(broken_provider[key, soname]),
-                evidence,
-                incoming_files,
-                incoming_scanner,
             )
-        )
-    for (key, soname), per_file in sorted(versions.items()):
-        runtime, previous, path, lib = versions_provider[key, soname]
-        findings.append(
-            _version_finding(
-                owners[key], soname, runtime, previous, path, lib, per_file
+        for (key, soname), per_file in sorted(self.versions.items()):
+            runtime, previous, path, lib = self.versions_provider[key, soname]
+            out.append(
+                _version_finding(
+                    self.owners[key], soname, runtime, previous, path, lib, per_file
+                )
             )
-        )
-    waiting = ", ".join(_full(r) for _, r in sorted(unknown.items()))
-    for name, by_soname in sorted(unknown_links.items()):
-        record, replaced = old[name], new.get(name)
-        sonames = ", ".join(sorted(by_soname))
-        if replaced is not None and replaced.name in unknown:
-            what = f"whether {_full(replaced)} still ships {sonames}"
-        else:
-            what = f"whether another incoming package provides {sonames}"
-        gone = ", which is being removed" if replaced is None else ""
-        users: dict[str, set[str]] = defaultdict(set)
-        for per_owner in by_soname.values():
-            for label, paths in per_owner.items():
-                users[label].update(paths)
-        linked = "; ".join(
-            f"{label}: {', '.join(sorted(paths)[:5])}"
-            + (f" and {len(paths) - 5} more" if len(paths) > 5 else "")
-            for label, paths in sorted(users.items())
-        )
-        notes.append(
-            f"incoming files of {waiting} are not known yet (not extracted: a dry "
-            f"run or an empty package cache), so {what}, provided today by "
-            f"{_full(record)}{gone}, was not checked (linked by {linked})"
-        )
+        return out
 
-    if pip:
-        findings.extend(
-            pip_findings(before, after, prefix, dists=dists, scanner=scanner)
-        )
-    for scan in (scanner, *package_scanners.values()):
-        stats["files_read"] += scan.reads
-        stats["cache_hits"] += scan.hits
-        if scan.unreadable:
-            shown = ", ".join(sorted(scan.unreadable)[:3])
-            notes.append(
-                f"{len(scan.unreadable)} file(s) under {scan.root} could not be read "
-                f"as binaries and were not checked: {shown}"
-            )
-        for fmt, count in sorted(scan.unsupported.items()):
-            notes.append(
-                f"{count} {fmt} file(s) under {scan.root} were not checked "
-                f"(no {fmt} reader yet)"
-            )
-        scan.save()
-    return LinkReport(tuple(findings), tuple(notes), stats)
-
-
-def _check_incoming(
-    owners: dict[str, _Owner],
-    versions: dict[tuple[str, str], dict[str, list[str]]],
-    versions_provider: dict[
-        tuple[str, str], tuple[Record, Record | None, str, BinaryInfo]
-    ],
-    stats: dict[str, int],
-    staying: Mapping[str, Record],
-    old: Mapping[str, Record],
-    new: Mapping[str, Record],
-    after_side: _Side,
-    incoming_files: Mapping[str, tuple[str, ...]],
-    incoming_scanner: Callable[[str], Scanner],
-    scanner: Scanner,
-    prefix_strings: tuple[str, ...],
-) -> None:
-    """Incoming binaries against the C/C++ runtime the prefix keeps."""
-    runtime: dict[str, tuple[str, Record, Record | None]] = {}
-    for soname in sorted(CXX_RUNTIME_SONAMES):
-        path = after_side.anywhere(soname)
-        if path is None:
-            continue
-        name = after_side.owner[path]
-        if name in staying:
-            runtime[soname] = (path, staying[name], staying[name])
-        elif name in new and name in old:
-            before, after = old[name], new[name]
-            if compare_versions(after.version, before.version) < 0:
-                runtime[soname] = (path, after, before)
-    if not runtime:
-        return
-    families = set(load_table().members("cxx-runtime"))
-    names = families | {r.name for _, r, _ in runtime.values()}
-    for name in sorted(incoming_files):
-        record = new[name]
-        if name in names or not (_dep_names(record) & names):
-            continue
-        key = f"incoming:{name}"
-        binaries = [p for p in incoming_files[name] if is_candidate(p)]
-        owners[key] = _Owner(
-            label=f"{record.name} {record.version}",
-            moves=(PackageMove(name, old.get(name), record),),
-            files=binaries,
-        )
-        stats["incoming_packages_scanned"] = (
-            stats.get("incoming_packages_scanned", 0) + 1
-        )
-        scan = incoming_scanner(name)
-        for relpath in binaries:
-            info = scan.info(relpath)
-            if info is None:
+    def _shipped(self, name: str, soname: str) -> list[str]:
+        """Sonames of the replacement's libraries that share ``soname``'s stem."""
+        stem = _stem(soname)
+        shipped: set[str] = set()
+        for path in self.incoming_files.get(name, ()):
+            base = path.rsplit("/", 1)[-1]
+            if not is_library_name(base) and ".so." not in base:
                 continue
-            stats["incoming_files_scanned"] = stats.get("incoming_files_scanned", 0) + 1
-            for soname, (path, after, before) in runtime.items():
-                needs = info.needs_from(soname)
-                if not needs:
-                    continue
-                provider = after_side.owner[path]
-                lib = (
-                    incoming_scanner(provider)
-                    if provider in incoming_files
-                    else scanner
-                ).info(path, follow=True)
-                if lib is None or not lib.version_defs:
-                    continue
-                missing = [v for v in needs if v not in lib.version_defs]
-                if missing:
-                    versions[key, soname][relpath].extend(missing)
-                    versions_provider[key, soname] = (after, before, path, lib)
+            if _stem(base) != stem:
+                continue
+            info = self.incoming_scanner(name).info(path, follow=True)
+            shipped.add(info.soname if info is not None and info.soname else base)
+        return sorted(shipped)
+
+    def notes(self) -> list[str]:
+        """Checks that could not be made; saves the caches."""
+        notes = []
+        waiting = ", ".join(_full(r) for _, r in sorted(self.unknown.items()))
+        for name, by_soname in sorted(self.unknown_links.items()):
+            record, replaced = self.old[name], self.new.get(name)
+            sonames = ", ".join(sorted(by_soname))
+            if replaced is not None and replaced.name in self.unknown:
+                what = f"whether {_full(replaced)} still ships {sonames}"
+            else:
+                what = f"whether another incoming package provides {sonames}"
+            gone = ", which is being removed" if replaced is None else ""
+            users: dict[str, set[str]] = defaultdict(set)
+            for per_owner in by_soname.values():
+                for label, paths in per_owner.items():
+                    users[label].update(paths)
+            linked = "; ".join(
+                f"{label}: {', '.join(sorted(paths)[:5])}"
+                + (f" and {len(paths) - 5} more" if len(paths) > 5 else "")
+                for label, paths in sorted(users.items())
+            )
+            notes.append(
+                f"incoming files of {waiting} are not known yet (not extracted: a "
+                f"dry run or an empty package cache), so {what}, provided today by "
+                f"{_full(record)}{gone}, was not checked (linked by {linked})"
+            )
+        for scan in (self.scanner, *self.package_scanners.values()):
+            self.stats["files_read"] += scan.reads
+            self.stats["cache_hits"] += scan.hits
+            if scan.unreadable:
+                shown = ", ".join(sorted(scan.unreadable)[:3])
+                notes.append(
+                    f"{len(scan.unreadable)} file(s) under {scan.root} could not be "
+                    f"read as binaries and were not checked: {shown}"
+                )
+            for fmt, count in sorted(scan.unsupported.items()):
+                notes.append(
+                    f"{count} {fmt} file(s) under {scan.root} were not checked "
+                    f"(no {fmt} reader yet)"
+                )
+            scan.save()
+        return notes
 
 
 def _affected(
@@ -567,57 +610,32 @@ def _stem(soname: str) -> str:
     return soname
 
 
-def _shipped(
-    name: str,
-    soname: str,
-    incoming_files: Mapping[str, tuple[str, ...]],
-    incoming_scanner: Callable[[str], Scanner],
-) -> list[str]:
-    """Sonames of the replacement package's libraries that share ``soname``'s stem."""
-    stem = _stem(soname)
-    shipped: set[str] = set()
-    for path in incoming_files.get(name, ()):
-        base = path.rsplit("/", 1)[-1]
-        if not is_library_name(base) and ".so." not in base:
-            continue
-        if _stem(base) != stem:
-            continue
-        info = incoming_scanner(name).info(path, follow=True)
-        shipped.add(info.soname if info is not None and info.soname else base)
-    return sorted(shipped)
-
-
 def _soname_finding(
     owner: _Owner,
     soname: str,
     provider: Record,
     replacement: Record | None,
+    shipped: list[str],
     evidence: list[str],
-    incoming_files: Mapping[str, tuple[str, ...]],
-    incoming_scanner: Callable[[str], Scanner],
 ) -> Finding:
     today = f"provided today by {_full(provider)}"
     if replacement is None:
         change = "which is being removed"
     else:
-        shipped = _shipped(replacement.name, soname, incoming_files, incoming_scanner)
         ships = (
             f"shipping only {', '.join(shipped)}"
             if shipped
             else f"shipping no {_stem(soname)} library"
         )
         change = f"which is being replaced by {_full(replacement)} {ships}"
+    more = len(evidence) - _MAX_EVIDENCE
     return Finding(
         rule="soname",
         severity=Severity.HIGH,
         message=f"{owner.label} links {soname}, {today}, {change}",
         packages=owner.moves + (PackageMove(provider.name, provider, replacement),),
         evidence=tuple(evidence[:_MAX_EVIDENCE])
-        + (
-            (f"… and {len(evidence) - _MAX_EVIDENCE} more files",)
-            if len(evidence) > _MAX_EVIDENCE
-            else ()
-        ),
+        + ((f"… and {more} more files",) if more > 0 else ()),
     )
 
 
