@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import subprocess
 import sys
 
 import pytest
@@ -117,3 +118,42 @@ def test_staying_package_with_fewer_fields_after_is_still_staying(world, tmp_pat
     assert [f.message.split(",")[0] for f in report.findings] == [
         "app 1.0 links libfoo.so.1"
     ]
+
+
+def test_without_pyelftools_the_check_says_so(monkeypatch, tmp_path):
+    from conda_guard.binaries import formats
+
+    monkeypatch.setattr(formats, "_READERS", [])
+    before = make_state(
+        Record(name="libfoo", version="1.2", build="h1_0", files=("lib/libfoo.so.1",))
+    )
+    after = make_state(Record(name="libfoo", version="2.0", build="h2_0"))
+    report = check_links(before, after, prefix=tmp_path, cache_dir=False)
+    assert report.findings == ()
+    assert report.notes == (
+        (
+            "link-level checks skipped: pyelftools is not installed "
+            "(pip install 'conda-guard[elf]')"
+        ),
+    )
+
+
+def test_no_known_files_says_so(tmp_path):
+    before = make_state(Record(name="libfoo", version="1.2", build="h1_0"))
+    after = make_state(Record(name="libfoo", version="2.0", build="h2_0"))
+    report = check_links(before, after, prefix=tmp_path, cache_dir=False)
+    assert report.notes == (
+        (
+            f"link-level checks skipped: no installed files are known for {tmp_path} "
+            "(conda-meta records without 'files')"
+        ),
+    )
+
+
+def test_importing_the_package_does_not_import_pyelftools():
+    code = (
+        "import sys, conda_guard.binaries; "
+        "assert 'elftools' not in sys.modules, 'elftools imported'; "
+        "assert 'conda' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
