@@ -429,3 +429,19 @@ def test_c_only_world_without_cxx(tmp_path_factory, tmp_path):
     )
     assert [f.rule for f in report.findings] == ["soname"]
     assert not os.path.exists(tmp_path / "cache")
+
+
+def test_dry_run_finds_incoming_files_in_the_package_cache(world, tmp_path, cache):
+    from conda_guard.binaries import incoming_from_cache
+
+    prefix, before, after, _ = transaction(
+        world, tmp_path, ("libfoo-1.2", "app-1.0"), replace=("libfoo-2.0",)
+    )
+    pkgs = world.root / "pkgs"
+    changed = [r for r in after if before.get(r.name) != r]
+    incoming = incoming_from_cache(changed, [pkgs])
+    assert incoming == {"libfoo": pkgs / "libfoo-2.0-h2_0"}
+    report = check_links(
+        before, after, prefix=prefix, incoming=incoming, cache_dir=cache
+    )
+    assert [f.rule for f in report.findings] == ["soname"]

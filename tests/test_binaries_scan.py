@@ -157,3 +157,21 @@ def test_importing_the_package_does_not_import_pyelftools():
         "assert 'conda' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_guess_pkgs_dirs(tmp_path, monkeypatch):
+    from conda_guard.binaries import guess_pkgs_dirs
+
+    monkeypatch.delenv("CONDA_PKGS_DIRS", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    root = tmp_path / "miniforge"
+    (root / "pkgs").mkdir(parents=True)
+    (root / "envs" / "work").mkdir(parents=True)
+    (tmp_path / "home" / ".conda" / "pkgs").mkdir(parents=True)
+    assert guess_pkgs_dirs(root / "envs" / "work") == (
+        root / "pkgs",
+        tmp_path / "home" / ".conda" / "pkgs",
+    )
+    assert guess_pkgs_dirs(root)[0] == root / "pkgs"
+    monkeypatch.setenv("CONDA_PKGS_DIRS", f"{tmp_path / 'nope'},{root / 'pkgs'}")
+    assert guess_pkgs_dirs(root / "envs" / "work") == (root / "pkgs",)

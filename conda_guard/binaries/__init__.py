@@ -34,7 +34,11 @@ from conda_guard.binaries.pip import (
     pip_extensions,
     pip_findings,
 )
-from conda_guard.binaries.scan import default_cache_dir, incoming_from_cache
+from conda_guard.binaries.scan import (
+    default_cache_dir,
+    guess_pkgs_dirs,
+    incoming_from_cache,
+)
 
 __all__ = [
     "BinaryInfo",
@@ -43,6 +47,7 @@ __all__ = [
     "check_links",
     "default_cache_dir",
     "find_pip_dists",
+    "guess_pkgs_dirs",
     "incoming_from_cache",
     "pip_extensions",
     "pip_findings",

@@ -304,3 +304,21 @@ def _is_extracted(directory: Path, record: Record) -> bool:
         str(index.get("version")),
         index.get("build"),
     ) == (record.name, record.version, record.build)
+
+
+def guess_pkgs_dirs(prefix: Path) -> tuple[Path, ...]:
+    """conda's package caches for ``prefix`` without asking conda.
+
+    ``$CONDA_PKGS_DIRS`` (comma-separated) when set; else ``<root>/pkgs`` —
+    the root being the prefix itself, or ``<root>`` for ``<root>/envs/<name>``
+    — and ``~/.conda/pkgs``. Only existing directories are returned. Inside
+    conda, pass ``context.pkgs_dirs`` instead.
+    """
+    override = os.environ.get("CONDA_PKGS_DIRS")
+    if override:
+        candidates = [Path(p.strip()).expanduser() for p in override.split(",") if p]
+    else:
+        prefix = Path(prefix)
+        root = prefix.parent.parent if prefix.parent.name == "envs" else prefix
+        candidates = [root / "pkgs", Path.home() / ".conda" / "pkgs"]
+    return tuple(dict.fromkeys(p for p in candidates if p.is_dir()))
