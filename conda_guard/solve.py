@@ -633,7 +633,10 @@ def _state_from(
     explicit: Mapping[str, str],
     platform: str,
 ) -> State:
-    records = [record_from_solver(d, source) for d in result.get("records", ())]
+    records = [
+        _installed_copy(record_from_solver(d, source), current)
+        for d in result.get("records", ())
+    ]
     records = [r for r in records if not r.name.startswith("__")]
     # packages installed by other tools (pip) stay where they are
     records.extend(r for r in current if r.pip)
@@ -646,6 +649,34 @@ def _state_from(
         platform=platform,
         frozen=current.frozen,
     )
+
+
+def same_artifact(a: Record, b: Record) -> bool:
+    """True when two records are the same package file (from any mirror/channel).
+
+    Name, version, build and subdir must agree, and the sha256 (else the md5,
+    else the file name) where both sides know it.
+    """
+    if (a.name, a.version, a.build, a.subdir) != (b.name, b.version, b.build, b.subdir):
+        return False
+    for key in ("sha256", "md5", "fn"):
+        x, y = getattr(a, key), getattr(b, key)
+        if x and y:
+            return x == y
+    return False
+
+
+def _installed_copy(solved: Record, current: State) -> Record:
+    """The installed record when the solver picked the very same file.
+
+    A solve against a mirror or a local copy of the channel returns the
+    package under that channel's URL; the file (and its ABI) is the one
+    installed, so it is no change.
+    """
+    installed = current.get(solved.name)
+    if installed is not None and same_artifact(installed, solved):
+        return installed
+    return solved
 
 
 def _command_word(plan: Plan) -> str:

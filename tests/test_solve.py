@@ -421,3 +421,29 @@ def test_crash_before_done_is_reported(tmp_path):
     assert outcome.crashed == (
         "the solve worker exited with code -6: Fatal Python error: PyGILState_Release"
     )
+
+
+def test_same_artifact_from_a_mirror_is_the_installed_record():
+    from conda_guard.solve import same_artifact
+
+    from .helpers import real
+
+    installed = real("numpy-1.26.4-py312heda63a1_0")
+    mirrored = record_from_solver(
+        {
+            "name": installed.name,
+            "version": installed.version,
+            "build": installed.build,
+            "build_number": installed.build_number,
+            "subdir": installed.subdir,
+            "sha256": installed.sha256,
+            "md5": installed.md5,
+            "channel": HARVESTED_URL + "/",
+        }
+    )
+    assert mirrored.channel != installed.channel
+    assert same_artifact(installed, mirrored)
+    rebuilt = record_from_solver(
+        {**installed.to_json(), "sha256": "0" * 64, "channel": HARVESTED_URL}
+    )
+    assert not same_artifact(installed, rebuilt)
