@@ -445,3 +445,43 @@ def test_dry_run_finds_incoming_files_in_the_package_cache(world, tmp_path, cach
         before, after, prefix=prefix, incoming=incoming, cache_dir=cache
     )
     assert [f.rule for f in report.findings] == ["soname"]
+
+
+def test_incoming_binary_above_the_system_glibc(world, tmp_path, cache):
+    from conda_guard.models import Record
+
+    prefix, before, after, incoming = transaction(
+        world, tmp_path, ("libfoo-1.2",), add=("app-1.0",)
+    )
+    glibc = Record(name="__glibc", version="2.2", build="0")
+    after = make_state(*after, glibc)
+    report = check_links(
+        before, after, prefix=prefix, incoming=incoming, cache_dir=cache
+    )
+    needs = {
+        v
+        for key in ("app", "libapp")
+        for lib in ("libc.so.6", "libm.so.6")
+        for v in readelf_needs(world.objects[key], lib)
+        if v.startswith("GLIBC_2.")
+    }
+    top = max(needs, key=lambda v: tuple(int(p) for p in v[6:].split(".")))
+    assert [(f.rule, f.severity, f.message) for f in report.findings] == [
+        (
+            "cxx-runtime",
+            Severity.HIGH,
+            f"app 1.0 needs {top}, the system's glibc is 2.2 (__glibc)",
+        )
+    ]
+    assert report.findings[0].evidence[-1] == (
+        "__glibc 2.2: the system's C library (virtual)"
+    )
+    # a new enough glibc: nothing
+    fine = make_state(
+        *(r for r in after if r.name != "__glibc"),
+        glibc.__class__(name="__glibc", version="99.0", build="0"),
+    )
+    report = check_links(
+        before, fine, prefix=prefix, incoming=incoming, cache_dir=cache
+    )
+    assert report.findings == ()

@@ -215,7 +215,9 @@ def check_links(
     ones. ``check_incoming`` also checks the binaries of incoming packages
     that depend on the C/C++ runtime against the ``libstdc++.so.6`` /
     ``libgcc_s.so.1`` the prefix keeps (when that runtime stays or is
-    downgraded). Never writes inside ``prefix``.
+    downgraded) and, when ``after`` (or ``before``) has a ``__glibc`` virtual
+    package, their ``GLIBC_*`` needs against it. Never writes inside
+    ``prefix``.
     """
     check = _LinkCheck(before, after, Path(prefix), dict(incoming or {}))
     if not check.old and not check.new:
@@ -246,7 +248,8 @@ def check_links(
     check.open_scanners(cache_dir)
     check.scan_staying(scan_all, dists)
     if check_incoming:
-        check.scan_incoming()
+        glibc = after.get("__glibc") or before.get("__glibc")
+        check.scan_incoming(glibc)
     findings = check.findings()
     if pip:
         findings += pip_findings(
@@ -305,6 +308,11 @@ class _LinkCheck:
         self.versions_provider: dict[
             tuple[str, str], tuple[Record, Record | None, str, BinaryInfo]
         ] = {}
+        # owner key → relpath → GLIBC_ versions above the system's
+        self.glibc: dict[str, dict[str, set[str]]] = defaultdict(
+            lambda: defaultdict(set)
+        )
+        self.glibc_record: Record | None = None
         # provider package → soname → owner label → files
         self.unknown_links: dict[str, dict[str, dict[str, list[str]]]] = defaultdict(
             lambda: defaultdict(lambda: defaultdict(list))
@@ -426,8 +434,12 @@ class _LinkCheck:
                 lib,
             )
 
-    def scan_incoming(self) -> None:
-        """Incoming binaries against the C/C++ runtime the prefix keeps."""
+    def scan_incoming(self, glibc: Record | None) -> None:
+        """Incoming binaries against the C/C++ runtime the prefix keeps.
+
+        With ``glibc`` (the ``__glibc`` virtual package) every incoming binary
+        is also checked for ``GLIBC_*`` versions above the system's.
+        """
         runtime: dict[str, tuple[str, Record, Record | None]] = {}
         for soname in sorted(CXX_RUNTIME_SONAMES):
             path = self.after_side.anywhere(soname)
@@ -440,13 +452,17 @@ class _LinkCheck:
                 before, after = self.old[name], self.new[name]
                 if compare_versions(after.version, before.version) < 0:
                     runtime[soname] = (path, after, before)
-        if not runtime:
+        glibc_key = _version_key(f"GLIBC_{glibc.version}") if glibc else None
+        if not runtime and glibc_key is None:
             return
         names = set(load_table().members("cxx-runtime"))
         names |= {record.name for _, record, _ in runtime.values()}
         for name in sorted(self.incoming_files):
             record = self.new[name]
-            if name in names or not (_dep_names(record) & names):
+            uses_runtime = (
+                bool(runtime) and name not in names and bool(_dep_names(record) & names)
+            )
+            if not uses_runtime and glibc_key is None:
                 continue
             key = f"incoming:{name}"
             binaries = [p for p in self.incoming_files[name] if is_candidate(p)]
@@ -462,8 +478,28 @@ class _LinkCheck:
                 if info is None:
                     continue
                 self._count("incoming_files_scanned")
-                for soname, (path, after, before) in runtime.items():
-                    self._check_runtime(key, relpath, info, soname, path, after, before)
+                if uses_runtime:
+                    for soname, (path, after, before) in runtime.items():
+                        self._check_runtime(
+                            key, relpath, info, soname, path, after, before
+                        )
+                if glibc is not None and glibc_key is not None:
+                    self._check_glibc(key, relpath, info, glibc, glibc_key[1])
+
+    def _check_glibc(
+        self,
+        key: str,
+        relpath: str,
+        info: BinaryInfo,
+        glibc: Record,
+        have: tuple[int, ...],
+    ) -> None:
+        for library, versions in info.version_needs:
+            for version in versions:
+                parsed = _version_key(version)
+                if parsed and parsed[0] == "GLIBC" and parsed[1] > have:
+                    self.glibc[key][relpath].add(version)
+                    self.glibc_record = glibc
 
     def _check_runtime(
         self,
@@ -523,6 +559,9 @@ class _LinkCheck:
                     self.owners[key], soname, runtime, previous, path, lib, per_file
                 )
             )
+        for key, per_file in sorted(self.glibc.items()):
+            assert self.glibc_record is not None
+            out.append(_glibc_finding(self.owners[key], self.glibc_record, per_file))
         return out
 
     def _shipped(self, name: str, soname: str) -> list[str]:
@@ -671,5 +710,25 @@ def _version_finding(
         message=f"{owner.label} needs {needs}, {record.name} {record.version} "
         f"{provides}",
         packages=owner.moves + (PackageMove(record.name, previous, record),),
+        evidence=tuple(evidence),
+    )
+
+
+def _glibc_finding(
+    owner: _Owner, glibc: Record, per_file: Mapping[str, set[str]]
+) -> Finding:
+    missing = {v for names in per_file.values() for v in names}
+    top = _highest(missing)["GLIBC"]
+    evidence = [
+        f"{rel}: needs {', '.join(sorted(names, key=_version_key))}"
+        for rel, names in sorted(per_file.items())
+    ][:_MAX_EVIDENCE]
+    evidence.append(f"__glibc {glibc.version}: the system's C library (virtual)")
+    return Finding(
+        rule="cxx-runtime",
+        severity=Severity.HIGH,
+        message=f"{owner.label} needs {top}, the system's glibc is "
+        f"{glibc.version} (__glibc)",
+        packages=owner.moves,
         evidence=tuple(evidence),
     )
