@@ -563,3 +563,42 @@ def test_revision_rollback_to_cpu_is_checked(guard_config, conda_cli, tmp_env):
         assert FLIP in message
         assert f"See the whole diff: conda guard diff {prefix} {prefix}@0" in message
         assert hash_tree(prefix) == before
+
+
+# -- conda env create / update ---------------------------------------------------
+
+
+def test_env_update_is_checked(cuda_env: Path, conda_cli, guard_config, tmp_path: Path):
+    guard_config(guard_mode="block")
+    spec = tmp_path / "environment.yml"
+    spec.write_text("name: gpu\ndependencies:\n  - pytorch=1.12.1\n")
+    before = hash_tree(cuda_env)
+    out, err, exc = conda_cli(
+        "env", "update", "-p", cuda_env, "-f", spec, raises=GuardBlockedError
+    )
+    assert FLIP in str(exc.value)
+    assert hash_tree(cuda_env) == before
+
+
+def test_env_create_is_checked(guard_config, conda_cli, tmp_path: Path, monkeypatch):
+    from conda_guard.adapters import conda_hooks
+
+    seen = []
+    monkeypatch.setattr(
+        conda_hooks, "act", lambda outcome, settings: seen.append(outcome)
+    )
+    spec = tmp_path / "environment.yml"
+    spec.write_text("name: np\ndependencies:\n  - python=3.10\n  - numpy=1.25\n")
+    conda_cli(
+        "env",
+        "create",
+        "-p",
+        tmp_path / "np",
+        "-f",
+        spec,
+        "--dry-run",
+        raises=DryRunExit,
+    )
+    (outcome,) = seen
+    assert len(outcome.analysis.before) == 0
+    assert outcome.analysis.after.get("numpy").version == "1.25.1"
