@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 
 import pytest
@@ -250,3 +251,36 @@ def test_random_bytes_with_elf_magic(tmp_path_factory, payload):
     except BinaryReadError:
         return
     assert isinstance(info, BinaryInfo)
+
+
+def _system_libraries(limit=40):
+    import glob
+
+    found = []
+    for pattern in (
+        "/usr/lib/x86_64-linux-gnu/*.so*",
+        "/usr/lib64/*.so*",
+        "/lib/*.so*",
+    ):
+        for path in sorted(glob.glob(pattern)):
+            if not os.path.islink(path) and os.path.isfile(path):
+                with open(path, "rb") as f:
+                    if f.read(4) == b"\x7fELF":
+                        found.append(path)
+    return found[:: max(1, len(found) // limit)][:limit]
+
+
+@needs_readelf
+@pytest.mark.parametrize("path", _system_libraries() or ["none"], ids=os.path.basename)
+def test_real_system_libraries_match_readelf(path):
+    if path == "none":
+        pytest.skip("no system shared libraries found")
+    info = read_elf(path)
+    needed, soname, runpath = _readelf_dynamic(path)
+    assert list(info.needed) == needed
+    assert info.soname == soname
+    assert info.runpath == (tuple(runpath.split(":")) if runpath else ())
+    for library, versions in info.version_needs:
+        assert set(versions) == readelf_needs(path, library), library
+    if info.version_defs:
+        assert list(info.version_defs) == _readelf_defs(path)
