@@ -447,3 +447,40 @@ def test_same_artifact_from_a_mirror_is_the_installed_record():
         {**installed.to_json(), "sha256": "0" * 64, "channel": HARVESTED_URL}
     )
     assert not same_artifact(installed, rebuilt)
+
+
+@pytest.mark.solve
+def test_installed_record_no_channel_has_is_kept():
+    """conda keeps an installed package its channels no longer carry; so do we."""
+    from .helpers import real
+
+    numpy = real("numpy-1.26.4-py312heda63a1_0")
+    local = {
+        "name": "numpy",
+        "version": "1.26.4",
+        "build": "py312local_0",
+        "build_number": 0,
+        "subdir": "linux-64",
+        "depends": list(numpy.depends),
+        "channel": "https://example.org/gone",
+        "fn": "numpy-1.26.4-py312local_0.conda",
+        "url": "https://example.org/gone/linux-64/numpy-1.26.4-py312local_0.conda",
+    }
+    doc = {
+        "backend": "rattler",
+        "channels": [HARVESTED_URL],
+        "platforms": ["linux-64", "noarch"],
+        "virtual_packages": list(VIRTUAL),
+        "jobs": [
+            {"label": "locked", "specs": ["python 3.12.*", "numpy"], "locked": [local]},
+            {"label": "fresh", "specs": ["python 3.12.*", "numpy"]},
+        ],
+    }
+    outcome = run_worker(doc, timeout=60)
+    kept = {r["name"]: r for r in outcome.results["locked"]["records"]}["numpy"]
+    assert (kept["build"], kept["channel"]) == (
+        "py312local_0",
+        "https://example.org/gone",
+    )
+    fresh = {r["name"]: r for r in outcome.results["fresh"]["records"]}["numpy"]
+    assert fresh["build"] == "py312h6cf2f7f_0"

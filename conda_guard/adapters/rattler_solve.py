@@ -21,9 +21,10 @@ import asyncio
 import datetime
 import json
 import platform as _platform
-import re
 import sys
+import tempfile
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import rattler
@@ -110,38 +111,54 @@ def record_to_dict(record: Any) -> dict[str, Any]:
     return out
 
 
-def _dict_to_record(data: dict[str, Any]) -> Any:
-    """Build a RepoDataRecord for an installed record no channel carries."""
-    hashes = {}
-    for key in ("md5", "sha256"):
-        value = data.get(key)
-        if value:
-            try:
-                hashes[key] = bytes.fromhex(value)
-            except ValueError:
-                pass
-    noarch = data.get("noarch") or None
-    if noarch is True:
-        noarch = "generic"
-    package = rattler.PackageRecord(
-        name=data["name"],
-        version=data["version"],
-        build=data.get("build", ""),
-        build_number=int(data.get("build_number") or 0),
-        subdir=data.get("subdir") or "noarch",
-        noarch=noarch,
-        depends=list(data.get("depends") or ()),
-        constrains=list(data.get("constrains") or ()),
-        **hashes,
-    )
-    track = data.get("track_features")
-    if track:
-        if isinstance(track, str):
-            track = [t for t in re.split(r"[\s,]+", track) if t]
-        package.track_features = list(track)
-    fn = data.get("fn") or f"{data['name']}-{data['version']}-{data.get('build', '')}"
-    url = data.get("url") or f"file:///unknown/{fn}"
-    return rattler.RepoDataRecord(package, fn, url, data.get("channel") or "")
+def _fn(data: dict[str, Any]) -> str:
+    return f"{data['name']}-{data['version']}-{data.get('build', '')}.conda"
+
+
+_REPODATA_KEYS = (
+    "name",
+    "version",
+    "build",
+    "build_number",
+    "depends",
+    "constrains",
+    "subdir",
+    "noarch",
+    "md5",
+    "sha256",
+    "timestamp",
+    "size",
+    "license",
+)
+
+
+def _write_channel(
+    root: Path, records: Sequence[dict[str, Any]], platforms: Sequence[str]
+) -> str:
+    """A local channel (``repodata.json`` per subdir) holding ``records``."""
+    subdirs = {p: {"packages": {}, "packages.conda": {}} for p in platforms}
+    for data in records:
+        subdir = data.get("subdir") or "noarch"
+        entry = {k: data[k] for k in _REPODATA_KEYS if data.get(k) not in (None, "")}
+        entry.setdefault("build", "")
+        entry.setdefault("build_number", 0)
+        entry.setdefault("depends", [])
+        entry["subdir"] = subdir
+        track = data.get("track_features")
+        if track:
+            entry["track_features"] = (
+                track if isinstance(track, str) else " ".join(track)
+            )
+        fn = data.get("fn") or _fn(data)
+        key = "packages.conda" if fn.endswith(".conda") else "packages"
+        subdirs.setdefault(subdir, {"packages": {}, "packages.conda": {}})
+        subdirs[subdir][key][fn] = entry
+    for subdir, content in subdirs.items():
+        path = root / subdir
+        path.mkdir(parents=True, exist_ok=True)
+        doc = {"info": {"subdir": subdir}, "repodata_version": 1, **content}
+        (path / "repodata.json").write_text(json.dumps(doc))
+    return root.as_uri()
 
 
 def _match_spec(text: str) -> Any:
@@ -184,6 +201,10 @@ class RattlerSolver:
             for v in self.virtual_package_specs
         ]
         self.gateway = rattler.Gateway()
+        self.sources = list(self.channels)
+        self._found: dict[tuple[str, ...], Any] = {}
+        self._originals: dict[str, dict[str, Any]] = {}
+        self._extra: str | None = None
 
     def _virtual_specs(self, given: Sequence[str] | None) -> list[str]:
         if given is not None:
@@ -201,43 +222,69 @@ class RattlerSolver:
 
     # -- record lookup ----------------------------------------------------
 
-    async def _lookup(self, wanted: Sequence[dict[str, Any]]) -> list[Any]:
-        """RepoDataRecords for installed records: the channel's copy, else built."""
-        if not wanted:
-            return []
-        names = sorted({d["name"] for d in wanted})
-        found: dict[tuple[str, str, str, str], Any] = {}
+    @staticmethod
+    def _key(name: str, version: str, build: str, subdir: str) -> tuple[str, ...]:
+        return (name, str(version), str(build), str(subdir))
+
+    async def _query(self, sources: Sequence[str], names: Sequence[str]) -> None:
         try:
             result = await self.gateway.query(
-                self.channels, self.platforms, names, recursive=False
+                sources, self.platforms, names, recursive=False
             )
-            for per_channel in result:
-                for rec in per_channel:
-                    key = (
-                        rec.name.normalized,
-                        str(rec.version),
-                        str(rec.build),
-                        str(rec.subdir),
-                    )
-                    found.setdefault(key, rec)
         except Exception as exc:
             raise SolveError(f"cannot read the channels: {one_line(exc)}") from None
-        out = []
-        for data in wanted:
-            key = (
-                data["name"],
-                str(data["version"]),
-                str(data.get("build", "")),
-                str(data.get("subdir", "")),
+        for per_channel in result:
+            for rec in per_channel:
+                key = self._key(rec.name.normalized, rec.version, rec.build, rec.subdir)
+                self._found.setdefault(key, rec)
+
+    async def _index_installed(self, installed: Sequence[dict[str, Any]], tmp: str):
+        """Find the installed records in the channels; serve the others locally.
+
+        conda keeps an installed package that no channel carries any more (a
+        local build, a dropped channel): it is in its index as installed. To
+        do the same, such records go into a local channel of their own, the
+        lowest in priority, so the solver can keep them.
+        """
+        if not installed:
+            return
+        names = sorted({d["name"] for d in installed})
+        await self._query(self.channels, names)
+        missing = [
+            d
+            for d in installed
+            if self._key(
+                d["name"], d["version"], d.get("build", ""), d.get("subdir", "")
             )
-            rec = found.get(key)
-            if rec is None:
-                try:
-                    rec = _dict_to_record(data)
-                except Exception:  # an installed record we cannot express
-                    continue
-            out.append(rec)
+            not in self._found
+        ]
+        if not missing:
+            return
+        url = _write_channel(Path(tmp) / "installed", missing, self.platforms)
+        self._extra = url
+        self.sources = [*self.channels, url]
+        for d in missing:
+            self._originals[d.get("fn") or _fn(d)] = d
+        await self._query([url], sorted({d["name"] for d in missing}))
+
+    def _lookup(self, wanted: Sequence[dict[str, Any]]) -> list[Any]:
+        """The RepoDataRecords of installed records (see ``_index_installed``)."""
+        out = []
+        for d in wanted:
+            key = self._key(
+                d["name"], d["version"], d.get("build", ""), d.get("subdir", "")
+            )
+            rec = self._found.get(key)
+            if rec is not None:
+                out.append(rec)
         return out
+
+    def _to_dict(self, record: Any) -> dict[str, Any]:
+        if self._extra and str(record.channel or "").rstrip("/") == self._extra:
+            original = self._originals.get(str(record.file_name))
+            if original is not None:
+                return dict(original)
+        return record_to_dict(record)
 
     # -- solving ----------------------------------------------------------
 
@@ -246,8 +293,8 @@ class RattlerSolver:
         if job.get("delay"):  # testing aid: a solve that takes this long
             await asyncio.sleep(float(job["delay"]))
         specs = [_match_spec(s) for s in job.get("specs", ())]
-        locked = await self._lookup(job.get("locked", ()))
-        pinned = await self._lookup(job.get("pinned", ()))
+        locked = self._lookup(job.get("locked", ()))
+        pinned = self._lookup(job.get("pinned", ()))
         timeout = job.get("timeout")
         kwargs: dict[str, Any] = {
             "gateway": self.gateway,
@@ -260,7 +307,9 @@ class RattlerSolver:
         if timeout:
             kwargs["timeout"] = datetime.timedelta(seconds=float(timeout))
         try:
-            records = await rattler.solve(self.channels, specs, **kwargs)
+            # installed-only records are there for the incremental solve only
+            sources = self.sources if (locked or pinned) else self.channels
+            records = await rattler.solve(sources, specs, **kwargs)
         except Exception as exc:
             if pinned and job.get("retry_unpinned", False):
                 # conda retries a failed --freeze-installed solve unfrozen
@@ -281,7 +330,7 @@ class RattlerSolver:
         return {
             "label": job.get("label", ""),
             "ok": True,
-            "records": [record_to_dict(r) for r in records],
+            "records": [self._to_dict(r) for r in records],
             "seconds": time.perf_counter() - started,
         }
 
@@ -306,9 +355,16 @@ class RattlerSolver:
                 await self.gateway.query(self.channels, self.platforms, names)
             except Exception as exc:
                 raise SolveError(f"cannot read the channels: {one_line(exc)}") from None
-            for fut in asyncio.as_completed([self._solve(j) for j in jobs]):
-                results.append(await fut)
-                stream(results[-1])
+            installed = {
+                (d["name"], d.get("build", ""), d.get("subdir", "")): d
+                for job in jobs
+                for d in (*job.get("locked", ()), *job.get("pinned", ()))
+            }
+            with tempfile.TemporaryDirectory(prefix="conda-guard-") as tmp:
+                await self._index_installed(list(installed.values()), tmp)
+                for fut in asyncio.as_completed([self._solve(j) for j in jobs]):
+                    results.append(await fut)
+                    stream(results[-1])
 
         asyncio.run(run_all())
         return iter(results)
