@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conda_guard.adapters.solve_worker import explain_unsat, map_to_requested
 from conda_guard.exceptions import SolveError, UsageError
@@ -484,3 +486,55 @@ def test_installed_record_no_channel_has_is_kept():
     )
     fresh = {r["name"]: r for r in outcome.results["fresh"]["records"]}["numpy"]
     assert fresh["build"] == "py312h6cf2f7f_0"
+
+
+_TREE_CHARS = st.sampled_from(["├─ ", "│  ", "└─ ", "   ", ""])
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.lists(_TREE_CHARS, max_size=3),
+            st.sampled_from(
+                [
+                    "numpy >=2 cannot be installed because there are no options:",
+                    "numpy 2.4.6, which conflicts with the versions reported above.",
+                    "python >=3.12,<3.13.0a0, for which no candidates were found.",
+                    "No candidates were found for nonexist *.",
+                    "The following packages are incompatible",
+                ]
+            )
+            | st.text(max_size=40),
+        ),
+        max_size=12,
+    ),
+    st.lists(st.sampled_from(["numpy >=2", "python=3.10", "nonexist"]), max_size=3),
+)
+def test_explain_unsat_never_fails(lines, requested):
+    text = "\n".join("".join(prefix) + body for prefix, body in lines)
+    readable, conflicts = explain_unsat(text, requested)
+    assert isinstance(readable, str)
+    assert len(set(conflicts)) == len(conflicts)
+    assert all(c.strip() for c in conflicts)
+
+
+@given(st.text(max_size=30))
+def test_parse_virtual_package_is_total(text):
+    from conda_guard.adapters.solve_worker import parse_virtual_package
+
+    try:
+        name, version, build = parse_virtual_package(text)
+    except ValueError:
+        return
+    assert name.startswith("__") and version and build
+
+
+def test_parse_virtual_package_shapes():
+    from conda_guard.adapters.solve_worker import parse_virtual_package
+
+    assert parse_virtual_package("__glibc=2.35") == ("__glibc", "2.35", "0")
+    assert parse_virtual_package("__cuda 12.4") == ("__cuda", "12.4", "0")
+    assert parse_virtual_package("__archspec=1=x86_64") == ("__archspec", "1", "x86_64")
+    assert parse_virtual_package("__unix") == ("__unix", "0", "0")
+    with pytest.raises(ValueError, match="invalid virtual package"):
+        parse_virtual_package("glibc=2.35")
