@@ -211,3 +211,13 @@ def test_check_links_reports_pip_findings_too(world, tmp_path):
     ]
     quiet = check_links(before, after, prefix=prefix, cache_dir=False, pip=False)
     assert quiet.findings == ()
+
+
+def test_dists_left_behind_by_an_earlier_python_change_are_not_named(tmp_path):
+    prefix = _pure_prefix(tmp_path)
+    add_pip_dist(prefix, "stalething", "0.9", {"stalething/_s.so": b"x"}, python="3.10")
+    assert "stalething" in pip_extensions(prefix)  # the inventory lists it
+    before = make_state(py("3.11.7"))
+    after = make_state(py("3.12.1", "h1_0_cpython"))
+    (finding,) = pip_findings(before, after, prefix, cache_dir=False)
+    assert finding.names == ("python", "fastthing", "uvthing")

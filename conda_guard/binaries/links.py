@@ -22,7 +22,12 @@ from typing import TYPE_CHECKING
 
 from conda_guard.abi import load_table
 from conda_guard.binaries.formats import readers
-from conda_guard.binaries.pip import PipDist, find_pip_dists, pip_findings
+from conda_guard.binaries.pip import (
+    PipDist,
+    active_dists,
+    find_pip_dists,
+    pip_findings,
+)
 from conda_guard.binaries.scan import (
     Scanner,
     default_cache_dir,
@@ -233,7 +238,9 @@ def check_links(
             ),
             check.stats,
         )
-    dists = find_pip_dists(check.prefix) if pip else ()
+    dists = (
+        active_dists(find_pip_dists(check.prefix), before.get("python")) if pip else ()
+    )
     if not check.index_files() and not dists:
         return LinkReport(
             (),

@@ -138,6 +138,25 @@ def pip_extensions(prefix: Path) -> dict[str, tuple[str, ...]]:
     return {d.name: d.extensions for d in find_pip_dists(prefix) if d.extensions}
 
 
+def active_dists(
+    dists: tuple[PipDist, ...], python: Record | None
+) -> tuple[PipDist, ...]:
+    """The dists the installed ``python`` sees (all when it is not known).
+
+    Dists left in another ``lib/pythonX.Y`` by an earlier Python change are
+    already invisible; ``Lib/site-packages`` (Windows) is shared by all.
+    """
+    minor = _minor(python.version) if python is not None else None
+    if minor is None:
+        return dists
+    sites = {
+        f"lib/python{minor[0]}.{minor[1]}/site-packages",
+        f"lib/python{minor[0]}.{minor[1]}t/site-packages",
+        "Lib/site-packages",
+    }
+    return tuple(d for d in dists if d.site_packages in sites)
+
+
 def _minor(version: str) -> tuple[int, int] | None:
     parts = version.split(".")
     try:
@@ -182,12 +201,12 @@ def pip_findings(
     prefix = Path(prefix)
     if dists is None:
         dists = find_pip_dists(prefix)
-    compiled = [d for d in dists if d.extensions]
+    py_before = _conda_record(before, "python")
+    py_after = _conda_record(after, "python")
+    compiled = [d for d in active_dists(dists, py_before) if d.extensions]
     if not compiled:
         return ()
     findings: list[Finding] = []
-    py_before = _conda_record(before, "python")
-    py_after = _conda_record(after, "python")
     if py_before and py_after:
         old, new = _minor(py_before.version), _minor(py_after.version)
         if old and new and old != new:
