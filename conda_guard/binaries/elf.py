@@ -8,9 +8,11 @@ defines). Section headers are not used, so stripped binaries read the same.
 
 pyelftools' ``ELFStructs`` supplies the record layouts (any word size and
 byte order, machine-specific ``p_type``/``d_tag`` values); they are built
-once per layout and reused, because building them is most of the cost of
-``ELFFile()`` (about 0.5 ms a file, too slow for 500 files in a second).
-Imports pyelftools; nothing else outside the standard library.
+once per layout and reused. Going through ``ELFFile()`` and its section
+objects instead costs about 2 ms a small file (0.5 ms of it rebuilding the
+layouts), this path about 0.25 ms; the file is memory-mapped, so a 190 MB
+library with megabytes of ``.dynstr`` reads in about 1 ms. Imports
+pyelftools; nothing else outside the standard library.
 """
 
 from __future__ import annotations
