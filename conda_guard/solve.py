@@ -876,6 +876,7 @@ def propose_plan(
         elif not result.get("ok"):
             from .rules.drift import unsatisfiable_finding
 
+            what = "a one-shot solve of the history specs plus the request"
             if result.get("error") == "unsatisfiable":
                 findings.append(
                     unsatisfiable_finding(
@@ -884,11 +885,14 @@ def propose_plan(
                         str(result.get("message", "")),
                     )
                 )
+                why = _unsat_message(what, result).splitlines()[0]
+            elif result.get("error") == "timeout":
+                why = f"{what} ran out of time ({timeout:g} s, --solve-timeout)"
+            else:
+                why = f"{what} failed: {result.get('message', '')}".rstrip(": ")
             notes.append(
-                "batch comparison skipped: "
-                + _unsat_message(
-                    "a one-shot solve of the history specs plus the request", result
-                ).splitlines()[0]
+                "batch comparison skipped (batch vs current, incremental vs batch): "
+                + why
             )
         else:
             batch_state = _state_from(
