@@ -262,9 +262,37 @@ def test_guard_update_batch_applies_the_one_shot_solution(cuda_env: Path, conda_
         "guard", "update", "-p", cuda_env, "--all", "--batch", "-y"
     )
     assert code == 0
-    assert "All requested packages already installed." in out
+    assert "conda-guard: a one-shot solve gives the environment as it is" in out
     assert "gpu-to-cpu" not in err
     assert hash_tree(cuda_env) == before
+
+
+def test_guard_install_batch_pins_the_one_shot_records(cuda_env: Path, conda_cli):
+    pytest.importorskip("rattler", reason="the batch solve uses py-rattler")
+    out, err, exc = conda_cli(
+        "guard",
+        "install",
+        "-p",
+        cuda_env,
+        "--batch",
+        "--dry-run",
+        "pytorch=1.12.1",
+        raises=GuardBlockedError,
+    )
+    assert FLIP in str(exc.value)  # the one-shot answer is the CPU build as well
+    out, err, exc = conda_cli(
+        "guard",
+        "install",
+        "-p",
+        cuda_env,
+        "--batch",
+        "--dry-run",
+        "pytorch=1.12.1",
+        "--accept",
+        "gpu-to-cpu",
+        raises=DryRunExit,
+    )
+    assert "pytorch-1.12.1" in out and "pytorch-mutex-1.0" in out
 
 
 # -- conda doctor ---------------------------------------------------------------------

@@ -61,6 +61,16 @@ class GuardInternalError(CondaError):
         )
 
 
+class GuardUsageError(CondaError):
+    """``conda guard``: bad usage or input (the CLI's exit code 2)."""
+
+    return_code = 2
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"conda guard: {reason}")
+
+
 class GuardSettingError(CondaValueError):
     """A ``plugins.guard_*`` setting has a value the guard cannot use."""
 

@@ -141,8 +141,29 @@ def _resolve_prefix(args: argparse.Namespace, command: str | None) -> None:
         args.name = None
 
 
+def _say(text: str) -> None:
+    import json
+
+    from conda.base.context import context
+
+    if context.json:
+        print(json.dumps({"success": True, "message": f"conda-guard: {text}"}))
+    else:
+        print(f"\n# conda-guard: {text}\n")
+
+
 def run_strict(args: argparse.Namespace, command: str) -> int:
-    """conda's install/update with the guard in block mode for this run."""
+    """conda's install/update with the guard in block mode (GuardError → exit 2)."""
+    from ..exceptions import GuardError
+    from .conda_errors import GuardUsageError
+
+    try:
+        return _run_strict(args, command)
+    except GuardError as exc:
+        raise GuardUsageError(str(exc)) from exc
+
+
+def _run_strict(args: argparse.Namespace, command: str) -> int:
     from . import conda_hooks
 
     rules, packages = split_accept(args.guard_accept)
@@ -153,7 +174,9 @@ def run_strict(args: argparse.Namespace, command: str) -> int:
     conda_hooks.OVERRIDES.update(overrides)
     try:
         if args.guard_batch:
-            _apply_batch(args, command)
+            if not _apply_batch(args):
+                _say("a one-shot solve gives the environment as it is; nothing to do.")
+                return 0
             command = "install"  # the batch records, pinned exactly
             if not hasattr(args, "revision"):  # an update namespace
                 args.revision = None
@@ -168,47 +191,35 @@ def run_strict(args: argparse.Namespace, command: str) -> int:
         conda_hooks.OVERRIDES.clear()
 
 
-def _apply_batch(args: argparse.Namespace, command: str) -> None:
-    """Replace the request by the exact records of a batch solve."""
+def _apply_batch(args: argparse.Namespace) -> bool:
+    """Replace the request by the records of a one-shot solve that differ.
+
+    Returns False when the one-shot solution is what is installed. Packages the
+    one-shot solve would not install stay (this only installs).
+    """
+    from conda.auxlib import NULL
     from conda.base.context import context
 
     from ..exceptions import UsageError
-    from .conda_hooks import is_update_all, read_before
+    from .conda_hooks import batch_state, current_settings, read_before
 
-    try:
-        from .. import solve
-    except ImportError as exc:
-        raise UsageError(f"--batch needs the solve layer ({exc})") from None
-    specs = [str(p) for p in args.packages or ()]
-    update_all = command == "update" and is_update_all(args)
-    ns = argparse.Namespace(
-        install=specs if command == "install" else [],
-        update=specs if command == "update" and not update_all else [],
-        update_all=update_all,
-        batch=True,
-        solver="rattler",
-        channel=list(context.channels),
-        strict_channel_priority=str(context.channel_priority).endswith("strict"),
-        solve_timeout=context.plugins.guard_batch_timeout,
-        virtual_package=[],
-        prefix=context.target_prefix,
-        name=None,
-    )
     current = read_before(context.target_prefix)
-    proposal = solve.propose(ns, current)
-    batch = proposal.batch
+    batch, notes = batch_state(current, current_settings(), args)
     if batch is None:
-        raise UsageError("the batch solve gave no solution; run without --batch")
-    changed = [
-        r
-        for r in batch
-        if not r.pip and (current.get(r.name) is None or current.get(r.name) != r)
-    ]
+        why = "; ".join(notes) or "no solution"
+        raise UsageError(f"--batch: the one-shot solve failed ({why})")
+    changed = []
+    for rec in batch:
+        now = current.get(rec.name)
+        key = (rec.version, rec.build, rec.channel)
+        if not rec.pip and (
+            now is None or (now.version, now.build, now.channel) != key
+        ):
+            changed.append(rec)
     args.packages = [
         (f"{r.channel}::" if r.channel else "") + f"{r.name}=={r.version}={r.build}"
         for r in changed
     ]
-    # exact pins of every changed record: conda install links just that
-    from conda.auxlib import NULL
-
+    # exact pins of every changed record: conda install links just those
     args.update_modifier = NULL
+    return bool(changed)
