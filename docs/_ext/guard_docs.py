@@ -1,0 +1,298 @@
+"""Sphinx directives that generate reference material from conda_guard's source.
+
+- ``guard-rule-table``: every rule id with its default severity and summary.
+- ``guard-rule ID``: one rule's facts (severity, summary, module) and its
+  module docstring. The build warns (so ``-W`` fails) when a rule id in
+  ``conda_guard.rules.RULE_IDS`` has no ``guard-rule`` section, or when a
+  section names an id that is not a rule.
+- ``guard-settings``: the ``plugins.guard_*`` settings, read from the AST of
+  ``conda_guard/adapters/conda_settings.py`` (that module imports conda, which
+  the docs build does not have): name, default, allowed values,
+  ``CONDA_PLUGINS_*`` variable and description.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from docutils import nodes
+from docutils.statemachine import StringList
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.environment import BuildEnvironment
+
+LOG = logging.getLogger(__name__)
+ROOT = Path(__file__).resolve().parents[2]
+
+#: rule ids whose findings come from outside conda_guard.rules.RULES
+EXTRA_MODULES = {
+    "drift": "conda_guard.rules.drift",
+    "soname": "conda_guard.binaries.links",
+}
+
+ROLE_RE = re.compile(r":[\w:]+:`~?(?:[\w.]+\.)?([^`<]+?)(?:\s*<[^>]*>)?`")
+
+
+def plain_rst(text: str) -> str:
+    """Sphinx roles (``:func:`~a.b``) as literals, so MyST and rST both read them."""
+    return ROLE_RE.sub(lambda m: f"``{m[1]}``", text)
+
+
+def rule_modules() -> dict[str, Any]:
+    """Rule id -> the module that defines it, in report order."""
+    from conda_guard import rules
+
+    out = {m.RULE.id: m for m in rules.RULES}
+    for rule_id in rules.RULE_IDS:
+        if rule_id not in out:
+            out[rule_id] = importlib.import_module(EXTRA_MODULES[rule_id])
+    return out
+
+
+def rule_facts(rule_id: str) -> tuple[str, str, str, str]:
+    """(severity, summary, module name, docstring) of a rule id."""
+    module = rule_modules()[rule_id]
+    rule = getattr(module, "RULE", None)
+    if rule is not None and rule.id == rule_id:
+        severity, summary = str(rule.severity), rule.summary
+    else:
+        severity, summary = "", ""
+    return severity, summary, module.__name__, plain_rst(module.__doc__ or "")
+
+
+def parse_into(directive: SphinxDirective, text: str, node: nodes.Element) -> None:
+    directive.state.nested_parse(
+        StringList(text.splitlines(), source=directive.get_source_info()[0]),
+        directive.content_offset,
+        node,
+    )
+
+
+def table(header: list[str], rows: list[list[nodes.Node | str]], widths: list[int]):
+    tbl = nodes.table(classes=["guard-table"])
+    group = nodes.tgroup(cols=len(header))
+    tbl += group
+    for w in widths:
+        group += nodes.colspec(colwidth=w)
+
+    def row(cells: list[nodes.Node | str]) -> nodes.row:
+        r = nodes.row()
+        for cell in cells:
+            entry = nodes.entry()
+            if isinstance(cell, str):
+                entry += nodes.paragraph(text=cell)
+            else:
+                entry += nodes.paragraph("", "", cell)
+            r += entry
+        return r
+
+    thead = nodes.thead()
+    thead += row(header)
+    tbody = nodes.tbody()
+    for cells in rows:
+        tbody += row(cells)
+    group += thead
+    group += tbody
+    return tbl
+
+
+class RuleTable(SphinxDirective):
+    """``guard-rule-table``: id, default severity, summary of every rule."""
+
+    def run(self) -> list[nodes.Node]:
+        rows = []
+        for rule_id in rule_modules():
+            severity, summary, module, _ = rule_facts(rule_id)
+            ref = nodes.reference("", "", internal=True, refid=f"rule-{rule_id}")
+            ref += nodes.literal(text=rule_id)
+            rows.append([ref, severity or "(per finding)", summary or module])
+        return [
+            table(
+                ["rule id", "default severity", "what it looks for"], rows, [18, 14, 68]
+            )
+        ]
+
+
+class RuleSection(SphinxDirective):
+    """``guard-rule ID``: the generated facts of one rule."""
+
+    required_arguments = 1
+
+    def run(self) -> list[nodes.Node]:
+        rule_id = self.arguments[0]
+        documented = self.env.temp_data.setdefault("guard_rules", [])
+        if not hasattr(self.env, "guard_rules_documented"):
+            self.env.guard_rules_documented = {}
+        self.env.guard_rules_documented[rule_id] = self.env.docname
+        documented.append(rule_id)
+        if rule_id not in rule_modules():
+            LOG.warning(
+                "guard-rule %r is not a rule id (conda_guard.rules.RULE_IDS)",
+                rule_id,
+                location=self.get_location(),
+            )
+            return []
+        severity, summary, module, doc = rule_facts(rule_id)
+        target = nodes.target("", "", ids=[f"rule-{rule_id}"])
+        facts = [
+            f"- **Rule id:** `{rule_id}` (for `--ignore`, `guard_ignore`, `--accept`)",
+        ]
+        if severity:
+            facts.append(f"- **Default severity:** {severity}")
+            facts.append(f"- **Looks for:** {summary}")
+        facts.append(f"- **Source:** `{module}`")
+        container = nodes.container(classes=["guard-rule"])
+        parse_into(self, "\n".join(facts), container)
+        quote = nodes.block_quote()
+        parse_into(self, doc.strip(), quote)
+        container += quote
+        return [target, container]
+
+
+def settings_from_source() -> list[dict[str, str]]:
+    """Each ``CondaSetting`` declared in conda_settings.py, read from its AST."""
+    from conda_guard import constants
+
+    path = ROOT / "conda_guard" / "adapters" / "conda_settings.py"
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+
+    names: dict[str, Any] = {}
+    for stmt in tree.body:  # module-level NAME = literal
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+            target = stmt.targets[0]
+            if isinstance(target, ast.Name):
+                try:
+                    names[target.id] = ast.literal_eval(stmt.value)
+                except ValueError:
+                    pass
+
+    def const(node: ast.expr) -> Any:
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            return getattr(constants, node.attr)
+        if isinstance(node, ast.Name):
+            return names[node.id]
+        return ast.literal_eval(node)
+
+    choices_of: dict[str, tuple[str, ...]] = {}
+    out = []
+    for node in ast.walk(tree):
+        if not (
+            isinstance(node, ast.Call)
+            and getattr(node.func, "id", "") == "CondaSetting"
+        ):
+            continue
+        kw = {k.arg: k.value for k in node.keywords}
+        name = const(kw["name"])
+        param = kw["parameter"]
+        kind = param.func.id  # type: ignore[attr-defined]
+        choices: tuple[str, ...] = ()
+        if kind == "SequenceParameter":
+            default = "[]"
+        else:
+            default = repr(const(param.args[0])) if param.args else ""
+            default = default.strip("'")
+            for k in param.keywords:
+                if k.arg == "validation" and isinstance(k.value, ast.Call):
+                    if getattr(k.value.func, "id", "") == "_choice":
+                        choices = tuple(const(k.value.args[1]))
+        choices_of[name] = choices
+        out.append(
+            {
+                "name": name,
+                "kind": "list" if kind == "SequenceParameter" else "value",
+                "default": default,
+                "choices": " | ".join(choices),
+                "env": f"CONDA_PLUGINS_{name.upper()}",
+                "description": const(kw["description"]).removeprefix("conda-guard: "),
+            }
+        )
+    return out
+
+
+class SettingsTable(SphinxDirective):
+    """``guard-settings``: one row per ``plugins.guard_*`` setting."""
+
+    def run(self) -> list[nodes.Node]:
+        rows = []
+        for s in settings_from_source():
+            name = nodes.literal(text=s["name"])
+            values = s["choices"] or (
+                "list of strings" if s["kind"] == "list" else "number"
+            )
+            rows.append(
+                [
+                    name,
+                    s["default"],
+                    values,
+                    nodes.literal(text=s["env"]),
+                    s["description"],
+                ]
+            )
+        return [
+            table(
+                ["setting", "default", "values", "environment variable", "meaning"],
+                rows,
+                [16, 10, 18, 26, 40],
+            )
+        ]
+
+
+def check_rules(app: Sphinx, env: BuildEnvironment) -> None:
+    documented = getattr(env, "guard_rules_documented", {})
+    if "rules" not in env.found_docs:
+        return
+    for rule_id in rule_modules():
+        if rule_id not in documented:
+            LOG.warning(
+                "rule %r has no `guard-rule` section in rules.md",
+                rule_id,
+                location="rules",
+            )
+
+
+def purge(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
+    documented = getattr(env, "guard_rules_documented", {})
+    for rule_id in [r for r, d in documented.items() if d == docname]:
+        del documented[rule_id]
+
+
+def merge(
+    app: Sphinx, env: BuildEnvironment, docnames: Any, other: BuildEnvironment
+) -> None:
+    if not hasattr(env, "guard_rules_documented"):
+        env.guard_rules_documented = {}
+    env.guard_rules_documented.update(getattr(other, "guard_rules_documented", {}))
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.add_directive("guard-rule-table", RuleTable)
+    app.add_directive("guard-rule", RuleSection)
+    app.add_directive("guard-settings", SettingsTable)
+    app.connect("env-check-consistency", check_rules)
+    app.connect("env-purge-doc", purge)
+    app.connect("env-merge-info", merge)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
+
+
+def strict_parser():
+    """The options ``conda guard install|update`` add to conda's own (conda-free)."""
+    import argparse
+
+    from conda_guard.adapters.conda_subcommands import STRICT_HELP, _add_strict_options
+
+    parser = argparse.ArgumentParser(
+        prog="conda guard install|update",
+        description=STRICT_HELP["install"].replace(
+            "conda install", "conda install/update"
+        ),
+        add_help=False,
+    )
+    _add_strict_options(parser)
+    return parser
