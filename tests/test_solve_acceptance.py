@@ -128,6 +128,18 @@ def test_numpy_pytorch_pandas_sklearn_sequence(tmp_path):
     assert (drift.rule, str(drift.severity)) == ("drift", "medium")
     assert drift.evidence[0] == "one-shot specs: numpy pytorch pandas scikit-learn"
     assert "pytorch" in " ".join(drift.evidence[1:])
+    assert drift.message == (
+        "the history specs plus the request cannot be solved in one command"
+        " (conflicting: 'pytorch', 'scikit-learn'); recreating this environment"
+        " from its history would fail."
+    )
+    assert any(
+        n.startswith(
+            "batch comparison skipped (batch vs current, incremental vs batch): a"
+            " one-shot solve of the history specs plus the request is unsatisfiable"
+        )
+        for n in batch.notes
+    )
 
 
 def test_incremental_sequence_drifts_from_batch(tmp_path):

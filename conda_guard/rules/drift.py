@@ -153,8 +153,8 @@ def unsatisfiable_finding(
         severity=Severity.MEDIUM,
         message=(
             "the history specs plus the request cannot be solved in one command"
-            f" (conflicting: {named}); the environment depends on the order of"
-            " past commands."
+            f" (conflicting: {named}); recreating this environment from its"
+            " history would fail."
         ),
         evidence=(
             "one-shot specs: " + " ".join(specs),
