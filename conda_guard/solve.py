@@ -84,7 +84,6 @@ class SolveRequest:
     jobs: tuple[dict[str, Any], ...] = ()
     prefix: str | None = None
     python: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """The worker's stdin document."""
@@ -99,7 +98,6 @@ class SolveRequest:
             ),
             "prefix": self.prefix,
             "jobs": [dict(j, timeout=self.timeout) for j in self.jobs],
-            **self.extra,
         }
 
 

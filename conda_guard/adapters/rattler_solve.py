@@ -20,8 +20,6 @@ from __future__ import annotations
 import asyncio
 import datetime
 import json
-import platform as _platform
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -368,12 +366,3 @@ class RattlerSolver:
 
         asyncio.run(run_all())
         return iter(results)
-
-
-def versions() -> dict[str, str]:
-    """Backend versions for the report's notes."""
-    return {
-        "py-rattler": getattr(rattler, "__version__", "?"),
-        "python": _platform.python_version(),
-        "executable": sys.executable,
-    }
