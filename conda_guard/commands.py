@@ -114,11 +114,18 @@ def link_checks(
     """Binary (soname, symbol version, pip extension) findings for a prefix."""
     if not enabled or before.kind != "prefix" or not before.prefix:
         return [], []
-    try:
-        from .binaries import check_links
-    except ImportError as exc:  # pyelftools missing
-        return [], [f"binary checks skipped: {exc}"]
-    report = check_links(before, after, prefix=Path(before.prefix))
+    from .binaries import check_links, guess_pkgs_dirs, incoming_from_cache
+    from .diff import same_package
+
+    prefix = Path(before.prefix)
+    changed = [
+        r
+        for r in after
+        if not ((old := before.get(r.name)) is not None and same_package(old, r))
+    ]
+    # files of incoming packages are known when conda's package cache has them
+    incoming = incoming_from_cache(changed, guess_pkgs_dirs(prefix))
+    report = check_links(before, after, prefix=prefix, incoming=incoming)
     return list(report.findings), list(report.notes)
 
 
