@@ -8,6 +8,7 @@ Needs an importable conda in the Python that runs the tests (the worker runs
 from __future__ import annotations
 
 import argparse
+import os
 
 import pytest
 
@@ -31,7 +32,10 @@ VFLAGS = [f"--virtual-package={v}" for v in VIRTUAL]
 @pytest.fixture(autouse=True)
 def conda_env(monkeypatch, tmp_path):
     pytest.importorskip("conda.core.solve")
-    monkeypatch.setenv("CONDA_SOLVER", "classic")
+    # conda's solver backend for these tests (classic ships with conda)
+    monkeypatch.setenv(
+        "CONDA_SOLVER", os.environ.get("CONDA_GUARD_TEST_SOLVER", "classic")
+    )
     monkeypatch.setenv("CONDA_PKGS_DIRS", str(tmp_path / "pkgs"))
     monkeypatch.delenv("CONDA_GUARD_SOLVE_PYTHON", raising=False)
 
