@@ -322,3 +322,59 @@ def test_recorded_conda_output_is_current(tmp_path):
             f"docs/recorded/{path.name} is stale: run "
             "`python docs/examples/record_conda.py` where conda is"
         )
+
+
+# -- the Sphinx build (nox -s docs / .ci/run build it too) --------------------------
+
+
+def parser_options() -> set[str]:
+    """Every option string of ``conda-guard`` and its subcommands."""
+    import argparse
+
+    from conda_guard.cli import build_parser
+
+    out: set[str] = set()
+    parsers = [build_parser()]
+    while parsers:
+        parser = parsers.pop()
+        for action in parser._actions:
+            out.update(action.option_strings)
+            if isinstance(action, argparse._SubParsersAction):
+                parsers.extend(action.choices.values())
+    return out
+
+
+def test_cli_page_is_generated_from_the_parser():
+    page = (DOCS / "cli.md").read_text(encoding="utf-8")
+    assert ":module: guard_docs\n:func: cli_parser\n:prog: conda-guard" in page
+    ext = (DOCS / "_ext" / "guard_docs.py").read_text(encoding="utf-8")
+    assert "from conda_guard.cli import build_parser" in ext
+    assert "--fail-on" in parser_options() and "--install" in parser_options()
+
+
+@pytest.mark.slow
+def test_docs_build_without_warnings(tmp_path):
+    pytest.importorskip("sphinx", reason="the docs extra is not installed")
+    for module in ("myst_parser", "sphinxarg", "sphinx_design", "conda_sphinx_theme"):
+        pytest.importorskip(module, reason="the docs extra is not installed")
+    out = tmp_path / "html"
+    proc = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html"]
+        + [str(DOCS), str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    # docutils errors inside generated content (sphinx-argparse parses help
+    # text itself) are not Sphinx warnings: look for their traces
+    for page in out.rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        assert "system-message" not in html and "problematic" not in html, page.name
+    cli = (out / "cli.html").read_text(encoding="utf-8")
+    missing = sorted(o for o in parser_options() if o not in cli)
+    assert missing == [], f"options missing from the CLI reference: {missing}"
+    rules = (out / "rules.html").read_text(encoding="utf-8")
+    from conda_guard.rules import RULE_IDS
+
+    assert all(f'id="rule-{r}"' in rules for r in RULE_IDS)

@@ -296,3 +296,27 @@ def strict_parser():
     )
     _add_strict_options(parser)
     return parser
+
+
+def cli_parser():
+    """``conda_guard.cli.build_parser()``, its preformatted epilogs as literal blocks.
+
+    The subcommands use ``RawDescriptionHelpFormatter``: their epilogs are laid
+    out by hand, and sphinx-argparse would read them as reST (``*`` starts
+    emphasis, ``--`` becomes a dash). Everything else is the real parser.
+    """
+    import argparse
+    import textwrap
+
+    from conda_guard.cli import build_parser
+
+    parser = build_parser()
+    todo = [parser]
+    while todo:
+        p = todo.pop()
+        if p.epilog:
+            p.epilog = "::\n\n" + textwrap.indent(p.epilog.rstrip(), "   ")
+        for action in p._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                todo.extend(action.choices.values())
+    return parser
