@@ -292,7 +292,7 @@ def test_guard_install_batch_pins_the_one_shot_records(cuda_env: Path, conda_cli
         "gpu-to-cpu",
         raises=DryRunExit,
     )
-    assert "pytorch-1.12.1" in out and "pytorch-mutex-1.0" in out
+    assert "--> 1.12.1-py3.10_cpu_0" in out and "1.0-cuda --> 1.0-cpu" in out
 
 
 # -- conda doctor ---------------------------------------------------------------------
