@@ -10,12 +10,16 @@ earlier requests kept, as ``conda install`` does. The result is written as
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from conda_guard.solve import run_worker, spec_name
+import pytest
+
+from conda_guard.solve import PYTHON_ENV, run_worker, spec_name
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -26,6 +30,14 @@ HARVESTED = DATA / "channels" / "harvested"
 SUBCHANNEL_PY39 = DATA / "channels" / "other" / "subchannel-py39"
 HARVESTED_URL = HARVESTED.as_uri()
 SUBCHANNEL_PY39_URL = SUBCHANNEL_PY39.as_uri()
+#: skip where the worker's Python has no py-rattler or the shared data is missing
+needs_rattler = pytest.mark.skipif(
+    not os.environ.get(PYTHON_ENV) and importlib.util.find_spec("rattler") is None,
+    reason="py-rattler is not installed (pip install 'conda-guard[rattler]')",
+)
+needs_data = pytest.mark.skipif(
+    not HARVESTED.is_dir(), reason="../shared/data is not next to the repository"
+)
 #: the virtual packages of data/tools/solve_checks.py (a glibc 2.35 x86_64 box)
 VIRTUAL = ("__glibc=2.35", "__unix", "__linux=5.15", "__archspec=1=x86_64")
 

@@ -23,7 +23,7 @@ from conda_guard.solve import (
     wants_solve,
 )
 
-from .solve_helpers import HARVESTED_URL, VIRTUAL
+from .solve_helpers import HARVESTED_URL, VIRTUAL, needs_data, needs_rattler
 
 # verbatim py-rattler 0.28.0 SolverError text for `numpy 1.26.*` + `numpy >=2`
 # over the harvested channel (see the `unsat` test in test_solve_acceptance.py)
@@ -230,6 +230,8 @@ def test_worker_bad_request_is_an_error_not_a_hang():
 
 
 @pytest.mark.solve
+@needs_rattler
+@needs_data
 def test_worker_streams_results_and_survives_the_budget():
     doc = {
         "backend": "rattler",
@@ -250,6 +252,8 @@ def test_worker_streams_results_and_survives_the_budget():
 
 
 @pytest.mark.solve
+@needs_rattler
+@needs_data
 def test_propose_skips_a_batch_that_runs_out_of_time(tmp_path, monkeypatch):
     from conda_guard import solve
 
@@ -306,6 +310,7 @@ def test_solve_error_is_a_guard_error():
     assert issubclass(SolveError, Exception) and SolveError("x").exit_code == 2
 
 
+@needs_data
 def test_drift_findings_on_real_records():
     from conda_guard.abi import load_table
     from conda_guard.rules.drift import drift_findings
@@ -370,6 +375,8 @@ def test_solver_channels():
 
 
 @pytest.mark.solve
+@needs_rattler
+@needs_data
 def test_batch_only_compares_the_current_env(tmp_path):
     from conda_guard.readers import read_state
 
@@ -425,6 +432,7 @@ def test_crash_before_done_is_reported(tmp_path):
     )
 
 
+@needs_data
 def test_same_artifact_from_a_mirror_is_the_installed_record():
     from conda_guard.solve import same_artifact
 
@@ -452,6 +460,8 @@ def test_same_artifact_from_a_mirror_is_the_installed_record():
 
 
 @pytest.mark.solve
+@needs_rattler
+@needs_data
 def test_installed_record_no_channel_has_is_kept():
     """conda keeps an installed package its channels no longer carry; so do we."""
     from .helpers import real

@@ -23,12 +23,14 @@ from .solve_helpers import (
     SUBCHANNEL_PY39_URL,
     VIRTUAL,
     build_prefix,
+    needs_data,
+    needs_rattler,
     solve_steps,
     step_from_state,
     write_prefix,
 )
 
-pytestmark = pytest.mark.solve
+pytestmark = [pytest.mark.solve, needs_rattler, needs_data]
 
 VFLAGS = [f"--virtual-package={v}" for v in VIRTUAL]
 

@@ -22,9 +22,11 @@ from .solve_helpers import (
     SUBCHANNEL_PY39_URL,
     VIRTUAL,
     build_prefix,
+    needs_data,
+    needs_rattler,
 )
 
-pytestmark = [pytest.mark.conda, pytest.mark.solve]
+pytestmark = [pytest.mark.conda, pytest.mark.solve, needs_rattler, needs_data]
 
 VFLAGS = [f"--virtual-package={v}" for v in VIRTUAL]
 

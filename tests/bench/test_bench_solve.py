@@ -27,12 +27,15 @@ from conda_guard.analysis import analyze
 from conda_guard.readers import read_state
 from conda_guard.solve import plan_solves, propose_plan, run_worker
 
-from ..solve_helpers import HARVESTED, HARVESTED_URL, VIRTUAL, build_prefix
+from ..solve_helpers import (
+    HARVESTED_URL,
+    VIRTUAL,
+    build_prefix,
+    needs_data,
+    needs_rattler,
+)
 
-pytestmark = [
-    pytest.mark.solve,
-    pytest.mark.skipif(not HARVESTED.is_dir(), reason="../shared/data is missing"),
-]
+pytestmark = [pytest.mark.solve, needs_rattler, needs_data]
 
 REQUEST = ["pandas", "scikit-learn"]
 TARGET = 1.3
