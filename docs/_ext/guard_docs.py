@@ -62,8 +62,9 @@ def rule_facts(rule_id: str) -> tuple[str, str, str, str]:
     rule = getattr(module, "RULE", None)
     if rule is not None and rule.id == rule_id:
         severity, summary = str(rule.severity), rule.summary
-    else:
-        severity, summary = "", ""
+    else:  # no RULE object: the module docstring's first line
+        doc_first = (module.__doc__ or "").strip().splitlines()[0].rstrip(".")
+        severity, summary = "", plain_rst(doc_first)
     return severity, summary, module.__name__, plain_rst(module.__doc__ or "")
 
 
@@ -112,7 +113,7 @@ class RuleTable(SphinxDirective):
             severity, summary, module, _ = rule_facts(rule_id)
             ref = nodes.reference("", "", internal=True, refid=f"rule-{rule_id}")
             ref += nodes.literal(text=rule_id)
-            rows.append([ref, severity or "(per finding)", summary or module])
+            rows.append([ref, severity or "per finding", summary])
         return [
             table(
                 ["rule id", "default severity", "what it looks for"], rows, [18, 14, 68]
@@ -144,9 +145,8 @@ class RuleSection(SphinxDirective):
         facts = [
             f"- **Rule id:** `{rule_id}` (for `--ignore`, `guard_ignore`, `--accept`)",
         ]
-        if severity:
-            facts.append(f"- **Default severity:** {severity}")
-            facts.append(f"- **Looks for:** {summary}")
+        facts.append(f"- **Default severity:** {severity or 'set per finding'}")
+        facts.append(f"- **Looks for:** {summary}")
         facts.append(f"- **Source:** `{module}`")
         container = nodes.container(classes=["guard-rule"])
         parse_into(self, "\n".join(facts), container)
@@ -271,6 +271,17 @@ def merge(
     env.guard_rules_documented.update(getattr(other, "guard_rules_documented", {}))
 
 
+#: pages whose content is generated from the source: re-read on every build, so
+#: an incremental build (nox -s docs reuses docs/_build) never shows stale text
+GENERATED_PAGES = ("rules", "configuration", "cli", "index", "json-schema")
+
+
+def always_reread(
+    app: Sphinx, env: BuildEnvironment, added: Any, changed: Any, removed: Any
+) -> list[str]:
+    return [d for d in GENERATED_PAGES if d in env.found_docs]
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("guard-rule-table", RuleTable)
     app.add_directive("guard-rule", RuleSection)
@@ -278,6 +289,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("env-check-consistency", check_rules)
     app.connect("env-purge-doc", purge)
     app.connect("env-merge-info", merge)
+    app.connect("env-get-outdated", always_reread)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
 
 
