@@ -194,6 +194,12 @@ def add_solve_arguments(parser: argparse.ArgumentParser) -> None:
         " __unix (repeatable; default: detected on this machine)",
     )
     group.add_argument(
+        "--update-deps",
+        action="store_true",
+        help="the requested packages' dependencies may move too (conda's"
+        " --update-deps)",
+    )
+    group.add_argument(
         "--freeze-installed",
         action="store_true",
         default=None,
@@ -385,6 +391,40 @@ def default_channels(current: State) -> list[str]:
 # -- jobs ------------------------------------------------------------------------
 
 
+def dependency_closure(current: State, names: Iterable[str]) -> set[str]:
+    """Names the installed ``names`` depend on, directly or not (not ``names``)."""
+    from .adapters.solve_worker import spec_name as dep
+
+    seen: set[str] = set()
+    todo = [n for n in names if n in current]
+    while todo:
+        rec = current.get(todo.pop())
+        if rec is None:
+            continue
+        for spec in rec.depends:
+            name = dep(spec)
+            if name not in seen and name in current:
+                seen.add(name)
+                todo.append(name)
+    return seen - set(names)
+
+
+def pinned_specs(current: State) -> tuple[str, ...]:
+    """The specs of ``PREFIX/conda-meta/pinned`` (conda's per-environment pins)."""
+    if not current.prefix:
+        return ()
+    path = Path(current.prefix) / "conda-meta" / "pinned"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ()
+    return tuple(
+        line.strip()
+        for line in text.splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    )
+
+
 @dataclass(frozen=True)
 class Plan:
     """The specs of the incremental and batch solves, and how they were chosen."""
@@ -400,6 +440,9 @@ class Plan:
     notes: tuple[str, ...] = ()
     #: the ``python X.Y.*`` spec added to hold the installed minor version
     held_python: str | None = None
+    #: conda-meta/pinned specs: constraints on the incremental solve
+    constraints: tuple[str, ...] = ()
+    update_deps: bool = False
 
 
 def plan_solves(
@@ -409,6 +452,7 @@ def plan_solves(
     update: Sequence[str] = (),
     update_all: bool = False,
     freeze_installed: bool | None = None,
+    update_deps: bool = False,
 ) -> Plan:
     """Build the specs/locked/pinned sets the way conda's solver would.
 
@@ -461,8 +505,15 @@ def plan_solves(
         if not request:
             mode = "batch"
         specs = dict(explicit)
-        keep = tuple(r for n, r in sorted(records.items()) if n not in request)
-        frozen = freeze_installed if freeze_installed is not None else mode == "install"
+        free = set(request)
+        if update_deps:
+            free |= dependency_closure(current, request)
+        keep = tuple(r for n, r in sorted(records.items()) if n not in free)
+        frozen = (
+            freeze_installed
+            if freeze_installed is not None
+            else mode == "install" and not update_deps
+        )
         if frozen:
             locked, pinned, retry = (), keep, freeze_installed is None
         else:
@@ -484,6 +535,8 @@ def plan_solves(
         explicit=explicit,
         notes=tuple(notes),
         held_python=held_python,
+        constraints=pinned_specs(current),
+        update_deps=update_deps,
     )
 
 
@@ -718,6 +771,7 @@ def propose(args: argparse.Namespace, current: State) -> Proposal:
         update=update,
         update_all=update_all,
         freeze_installed=getattr(args, "freeze_installed", None),
+        update_deps=bool(getattr(args, "update_deps", False)),
     )
     platform = target_platform(current, getattr(args, "platform", None))
     solver = getattr(args, "solver", None) or "rattler"
@@ -768,6 +822,8 @@ def propose_plan(
 ) -> Proposal:
     """Run the solves of ``plan`` and build the :class:`Proposal`."""
     notes = list(notes)
+    if plan.constraints:
+        notes.append("pinned (conda-meta/pinned): " + ", ".join(plan.constraints))
     jobs: list[dict[str, Any]] = []
     if plan.mode != "batch":
         jobs.append(
@@ -777,10 +833,12 @@ def propose_plan(
                 "locked": [_record_json(r) for r in plan.locked],
                 "pinned": [_record_json(r) for r in plan.pinned],
                 "retry_unpinned": plan.retry_unpinned,
+                "constraints": list(plan.constraints),
                 "command": "update"
                 if plan.mode in ("update", "update-all")
                 else "install",
                 "update_all": plan.mode == "update-all",
+                "update_deps": plan.update_deps,
                 "request": list(plan.request.values()),
             }
         )

@@ -548,3 +548,40 @@ def test_parse_virtual_package_shapes():
     assert parse_virtual_package("__unix") == ("__unix", "0", "0")
     with pytest.raises(ValueError, match="invalid virtual package"):
         parse_virtual_package("glibc=2.35")
+
+
+def test_plan_update_deps_frees_the_dependencies():
+    state = State.from_records(
+        [
+            rec("python", "3.12.13", depends=("libffi >=3.4",)),
+            rec("libffi", "3.4.6"),
+            rec("numpy", "1.26.4", depends=("python >=3.12", "libblas >=3.9")),
+            rec("libblas", "3.11.0", depends=("libopenblas >=0.3.30",)),
+            rec("libopenblas", "0.3.30"),
+            rec("zlib", "1.3.1"),
+        ],
+        explicit={"python": "python=3.12", "numpy": "numpy"},
+    )
+    plan = plan_solves(state, install=["numpy"], update_deps=True)
+    assert [r.name for r in plan.locked] == ["zlib"]
+    assert plan.pinned == ()
+    assert [r.name for r in plan_solves(state, install=["numpy"]).pinned] == [
+        "libblas",
+        "libffi",
+        "libopenblas",
+        "python",
+        "zlib",
+    ]
+
+
+def test_pinned_file_becomes_constraints(tmp_path):
+    meta = tmp_path / "conda-meta"
+    meta.mkdir()
+    (meta / "pinned").write_text(
+        "# keep numpy 1\nnumpy 1.26.*\n\nlibblas=*=*openblas\n"
+    )
+    state = State.from_records(
+        list(CURRENT), explicit=dict(CURRENT.explicit), prefix=str(tmp_path)
+    )
+    plan = plan_solves(state, update_all=True)
+    assert plan.constraints == ("numpy 1.26.*", "libblas=*=*openblas")

@@ -288,3 +288,15 @@ def test_cli_json_has_comparisons_and_command(tmp_path, capsys):
     assert labels == ["batch vs current", "incremental vs batch"]
     assert out["commands"][0].startswith("conda create -n env --override-channels")
     assert "numpy-abi" in {f["rule"] for f in out["findings"]}
+
+
+def test_pinned_file_holds_numpy_through_update_all(tmp_path):
+    prefix = build_prefix(tmp_path / "env", [["python=3.12", "pandas=2.1"], ["numpy"]])
+    (prefix / "conda-meta" / "pinned").write_text("numpy 1.26.*\n")
+    current = read_state(str(prefix))
+    proposal = propose(parse("--update-all"), current)
+    assert full(proposal.incremental.get("numpy")) == "1.26.4 py312heda63a1_0"
+    assert full(proposal.incremental.get("pandas")) == "2.2.2 py312h1d6d2e6_1"
+    assert "pinned (conda-meta/pinned): numpy 1.26.*" in proposal.notes
+    analysis = analyze(current, proposal.incremental)
+    assert "numpy-abi" not in rules(analysis)

@@ -138,3 +138,11 @@ def test_conda_unknown_backend_is_one_line(tmp_path, monkeypatch):
         propose(parse("--install", "numpy", "-c", HARVESTED_URL), current)
     assert "no-such-solver" in str(err.value)
     assert "\n" not in str(err.value)
+
+
+def test_conda_reads_the_pinned_file(tmp_path):
+    prefix = build_prefix(tmp_path / "env", [["python=3.12", "pandas=2.1"], ["numpy"]])
+    (prefix / "conda-meta" / "pinned").write_text("numpy 1.26.*\n")
+    current = read_state(str(prefix))
+    proposal = propose(parse("--update-all", "-c", HARVESTED_URL), current)
+    assert full(proposal.incremental.get("numpy")) == "1.26.4 py312heda63a1_0"

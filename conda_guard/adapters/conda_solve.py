@@ -6,7 +6,8 @@ Runs inside the solve worker (``solve_worker``), never in conda's process:
 ``Solver`` of the real prefix with the request as ``specs_to_add``, solved
 with conda's own update modifier (install: ``FREEZE_INSTALLED``, retried with
 ``UPDATE_SPECS`` when that fails, as ``conda install`` does; update:
-``UPDATE_SPECS``; update --all: ``UPDATE_ALL``); conda itself reads the
+``UPDATE_SPECS``; update --all: ``UPDATE_ALL``; ``--update-deps``:
+``UPDATE_DEPS``); conda itself reads the
 prefix, its history specs, ``pinned_packages`` and ``conda-meta/pinned``. The
 batch job is a ``Solver`` for a new, empty prefix (``conda create``).
 Channel priority and virtual packages reach conda through its own variables
@@ -164,7 +165,14 @@ class CondaSolver:
                 elif command == "update":
                     solver = self._solver(self.prefix, requested, "update")
                     final = solver.solve_final_state(
-                        update_modifier=UpdateModifier.UPDATE_SPECS
+                        update_modifier=UpdateModifier.UPDATE_DEPS
+                        if job.get("update_deps")
+                        else UpdateModifier.UPDATE_SPECS
+                    )
+                elif job.get("update_deps"):  # conda install --update-deps
+                    solver = self._solver(self.prefix, requested, "install")
+                    final = solver.solve_final_state(
+                        update_modifier=UpdateModifier.UPDATE_DEPS
                     )
                 else:
                     final = self._install(requested, notes)

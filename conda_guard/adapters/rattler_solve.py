@@ -304,6 +304,8 @@ class RattlerSolver:
         }
         if timeout:
             kwargs["timeout"] = datetime.timedelta(seconds=float(timeout))
+        if job.get("constraints"):  # conda-meta/pinned: constrain, never install
+            kwargs["constraints"] = [_match_spec(c) for c in job["constraints"]]
         try:
             # installed-only records are there for the incremental solve only
             sources = self.sources if (locked or pinned) else self.channels
