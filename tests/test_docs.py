@@ -262,6 +262,19 @@ def test_documented_conda_command_parses(example: Example):
 @pytest.mark.parametrize("example", OTHER, ids=[e.id for e in OTHER])
 def test_other_tools_are_only_shown(example: Example):
     assert example.tool in {"pip", "mamba", "pixi", "conda-lock", "nox"}, example.id
+    if example.tool == "pip":
+        # the extras a pip line names exist
+        try:
+            import tomllib
+        except ModuleNotFoundError:  # Python 3.10
+            tomllib = pytest.importorskip("tomli")
+
+        meta = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+        extras = set(meta["project"]["optional-dependencies"])
+        for word in example.argv[2:]:
+            named = re.findall(r"\[([\w,-]+)\]", word)
+            for group in named:
+                assert set(group.split(",")) <= extras, (example.id, group)
     pytest.skip(f"{example.tool} is not run by the docs tests ({example.command})")
 
 
