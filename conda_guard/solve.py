@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from .abi import AbiTable
     from .analysis import Comparison
     from .models import Finding
+    from .policy import Policy
 
 SOLVERS = ("rattler", "conda")
 PRIORITIES = ("strict", "flexible", "disabled")
@@ -757,8 +758,13 @@ def one_shot_command(
     return " ".join(shlex.quote(p) for p in parts)
 
 
-def propose(args: argparse.Namespace, current: State) -> Proposal:
-    """Dry-run the request in ``args`` against ``current`` (see the module doc)."""
+def propose(
+    args: argparse.Namespace, current: State, *, policy: Policy | None = None
+) -> Proposal:
+    """Dry-run the request in ``args`` against ``current`` (see the module doc).
+
+    ``policy`` (ignore/allow filters) applies to the comparisons' analyses.
+    """
     install = list(getattr(args, "install", None) or ())
     update = list(getattr(args, "update", None) or ())
     update_all = bool(getattr(args, "update_all", False))
@@ -802,6 +808,7 @@ def propose(args: argparse.Namespace, current: State) -> Proposal:
         timeout=timeout,
         batch=batch,
         notes=notes,
+        policy=policy,
     )
 
 
@@ -819,6 +826,7 @@ def propose_plan(
     notes: Sequence[str] = (),
     python: str | None = None,
     table: AbiTable | None = None,
+    policy: Policy | None = None,
 ) -> Proposal:
     """Run the solves of ``plan`` and build the :class:`Proposal`."""
     notes = list(notes)
@@ -959,7 +967,7 @@ def propose_plan(
                 platform=platform,
             )
             findings, comparisons = _compare(
-                current, incremental, batch_state, plan, table
+                current, incremental, batch_state, plan, table, policy
             )
     return Proposal(
         current=current,
@@ -996,6 +1004,7 @@ def _compare(
     batch: State,
     plan: Plan,
     table: AbiTable | None,
+    policy: Policy | None = None,
 ) -> tuple[list[Finding], list[Comparison]]:
     from .abi import load_table
     from .analysis import Comparison, analyze
@@ -1003,9 +1012,16 @@ def _compare(
 
     table = table or load_table()
     findings = list(drift_findings(incremental, batch, table))
-    comparisons = [Comparison("batch vs current", analyze(current, batch, table=table))]
+    comparisons = [
+        Comparison(
+            "batch vs current", analyze(current, batch, table=table, policy=policy)
+        )
+    ]
     if plan.mode != "batch":
         comparisons.append(
-            Comparison("incremental vs batch", analyze(batch, incremental, table=table))
+            Comparison(
+                "incremental vs batch",
+                analyze(batch, incremental, table=table, policy=policy),
+            )
         )
     return findings, comparisons

@@ -300,3 +300,19 @@ def test_pinned_file_holds_numpy_through_update_all(tmp_path):
     assert "pinned (conda-meta/pinned): numpy 1.26.*" in proposal.notes
     analysis = analyze(current, proposal.incremental)
     assert "numpy-abi" not in rules(analysis)
+
+
+def test_policy_filters_the_comparisons(tmp_path):
+    from conda_guard.policy import Policy
+
+    prefix = build_prefix(tmp_path / "env", [["python=3.12", "pandas=2.1"], ["numpy"]])
+    current = read_state(str(prefix))
+    proposal = propose(
+        parse("--update-all"), current, policy=Policy(ignore=frozenset({"numpy-abi"}))
+    )
+    for comparison in proposal.comparisons:
+        assert "numpy-abi" not in {f.rule for f in comparison.analysis.findings}
+    unfiltered = propose(parse("--update-all"), current)
+    assert "numpy-abi" in {
+        f.rule for c in unfiltered.comparisons for f in c.analysis.findings
+    }
