@@ -254,6 +254,24 @@ def test_documented_conda_command_parses(example: Example):
         assert exc.code == 0 and "--help" in argv, example.id
         return
     assert args.cmd == argv[0], example.id
+    plugin = getattr(args, "_plugin_subcommand", None)
+    if plugin is None:
+        return
+    # conda hands a plugin subcommand its raw arguments; parse them as the
+    # guard's action does
+    from conda_guard.adapters.conda_subcommands import build_parser
+    from conda_guard.solve import wants_solve
+
+    if plugin.name != "guard":  # conda's own plugin subcommands (doctor ...)
+        return
+    try:
+        guard = build_parser().parse_args(list(args._args))
+    except SystemExit as exc:
+        assert exc.code == 0 and "--help" in argv, example.id
+        return
+    if guard.command == "diff":
+        # what conda_guard.commands.run_diff accepts: AFTER, or a change to solve
+        assert guard.after or wants_solve(guard), f"{example.id}: nothing to compare"
 
 
 # -- other tools: listed, not run ----------------------------------------------------
