@@ -602,3 +602,22 @@ def test_env_create_is_checked(guard_config, conda_cli, tmp_path: Path, monkeypa
     (outcome,) = seen
     assert len(outcome.analysis.before) == 0
     assert outcome.analysis.after.get("numpy").version == "1.25.1"
+
+
+def test_batch_solve_skipped_offline_with_a_remote_channel(guard_config, monkeypatch):
+    import argparse
+
+    from conda.base.context import reset_context
+
+    from conda_guard.adapters.conda_hooks import batch_state
+    from conda_guard.adapters.conda_settings import read_settings
+    from conda_guard.models import State
+
+    monkeypatch.setenv("CONDA_CHANNELS", "conda-forge")
+    reset_context()
+    args = argparse.Namespace(cmd="update", update_all=True, packages=[])
+    empty = State(records={}, kind="prefix")
+    assert batch_state(empty, read_settings(), args) == (
+        None,
+        ["batch solve skipped: conda is offline"],
+    )

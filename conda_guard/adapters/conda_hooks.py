@@ -301,12 +301,18 @@ def batch_state(
     before: State, settings: GuardSettings, args: Any
 ) -> tuple[State | None, list[str]]:
     """A one-shot solve of the history specs plus this request (rattler, worker)."""
+    import importlib.util
     from dataclasses import replace
 
     from conda.base.context import context
 
     from .. import solve
 
+    if importlib.util.find_spec("rattler") is None:
+        return None, ["batch solve skipped: py-rattler is not installed"]
+    channels = [solve.channel_url(c) for c in context.channels]
+    if context.offline and not all(c.startswith("file:") for c in channels):
+        return None, ["batch solve skipped: conda is offline"]
     cmd = _command(args)
     specs = [str(p) for p in getattr(args, "packages", None) or ()]
     plan = solve.plan_solves(
@@ -319,7 +325,7 @@ def batch_state(
     proposal = solve.propose_plan(
         before,
         replace(plan, mode="batch"),
-        channels=[solve.channel_url(c) for c in context.channels],
+        channels=channels,
         platform=context.subdir,
         priority=str(priority).lower(),
         timeout=settings.batch_timeout,
