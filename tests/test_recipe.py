@@ -27,6 +27,11 @@ else:  # pragma: no cover
 ROOT = Path(__file__).resolve().parents[1]
 RECIPE = ROOT / "recipe" / "meta.yaml"
 
+# the conda recipe's own test runs on a copy of tests/ without recipe/
+pytestmark = pytest.mark.skipif(
+    not RECIPE.is_file(), reason="recipe/ is not in this copy"
+)
+
 SET_RE = re.compile(r"{%-?\s*set\s+(\w+)\s*=\s*(.+?)\s*-?%}")
 LOAD_RE = re.compile(
     r"""^load_file_regex\(\s*load_file=(["'])(?P<file>.+?)\1\s*,\s*"""
@@ -233,7 +238,9 @@ def test_commands_match_what_the_package_provides():
             key = words[3]
             assert key == f"plugins.{constants.SETTING_MODE}" == "plugins.guard_mode"
         elif words[:3] == ["python", "-m", "pytest"]:
-            assert words[3:] == ["-m", "conda", "tests"]
+            # conda's fixtures come from tests/conftest.py, ours from -p
+            assert words[3:] == ["-p", "tests.conda_fixtures", "-m", "conda", "tests"]
+            assert (ROOT / "tests" / "conda_fixtures.py").is_file()
         else:
             assert words == ["pip", "check"], command
     assert "conda guard --help" in commands
