@@ -314,3 +314,21 @@ def test_doctor_clean_environment(guard_config, conda_cli, tmp_env):
     with tmp_env("python=3.10") as prefix:
         out, err, code = conda_cli("doctor", "-p", prefix)
     assert "\N{CHECK MARK} No ABI risks found in the environment (conda-guard)." in out
+
+
+def test_check_defaults_to_the_active_environment(
+    cuda_env: Path, conda_cli, monkeypatch
+):
+    from conda.base.context import reset_context
+
+    monkeypatch.setenv("CONDA_PREFIX", str(cuda_env))
+    reset_context()
+    out, err, code = conda_cli("guard", "check", "--json")
+    assert json.loads(out)["before"]["prefix"] == str(cuda_env)
+
+
+def test_guard_errors_are_one_line_exit_2(guard_config, conda_cli, tmp_path: Path):
+    out, err, code = conda_cli("guard", "check", "-p", tmp_path)
+    assert code == 2
+    reason = "not a conda prefix (no conda-meta directory)"
+    assert err == f"conda-guard: error: {tmp_path}: {reason}\n"
