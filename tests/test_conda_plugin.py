@@ -621,3 +621,25 @@ def test_batch_solve_skipped_offline_with_a_remote_channel(guard_config, monkeyp
         None,
         ["batch solve skipped: conda is offline"],
     )
+
+
+def test_the_suggested_config_commands_work(cuda_env: Path, conda_cli, guard_config):
+    """The commands the block message suggests do what it says."""
+    condarc = guard_config()
+    conda_cli("config", "--file", condarc, "--set", "plugins.guard_mode", "block")
+    conda_cli(
+        "install",
+        "-p",
+        cuda_env,
+        "--dry-run",
+        "pytorch=1.12.1",
+        raises=GuardBlockedError,
+    )
+    conda_cli(
+        "config", "--file", condarc, "--append", "plugins.guard_ignore", "gpu-to-cpu"
+    )
+    conda_cli(
+        "install", "-p", cuda_env, "--dry-run", "pytorch=1.12.1", raises=DryRunExit
+    )
+    out, err, code = conda_cli("config", "--describe", "plugins.guard_mode")
+    assert "plugins.guard_mode (str)" in out
