@@ -29,7 +29,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -163,6 +163,15 @@ def add_solve_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="C",
         help="channel to solve against, highest priority first (repeatable; "
         "default: the channels the environment's packages came from)",
+    )
+    group.add_argument(
+        "--custom-channel",
+        action="append",
+        default=[],
+        metavar="NAME=LOCATION",
+        help="serve channel NAME from LOCATION (a URL or a local channel "
+        "directory), as conda's custom_channels setting does; packages solved "
+        "from it are reported as NAME (repeatable)",
     )
     group.add_argument(
         "--strict-channel-priority",
@@ -677,6 +686,22 @@ def _unsat_message(
     return head
 
 
+def custom_channels(items: Iterable[str]) -> dict[str, str]:
+    """``NAME=LOCATION`` items → {NAME: solver source}."""
+    out: dict[str, str] = {}
+    for item in items:
+        name, sep, location = item.partition("=")
+        if not sep or not name.strip() or not location.strip():
+            raise UsageError(f"--custom-channel takes NAME=LOCATION, not {item!r}")
+        out[name.strip()] = channel_url(location.strip())
+    return out
+
+
+def _relabel(record: Record, labels: Mapping[str, str]) -> Record:
+    name = labels.get(record.channel)
+    return record if name is None else replace(record, channel=name)
+
+
 def _state_from(
     result: Mapping[str, Any],
     current: State,
@@ -684,9 +709,10 @@ def _state_from(
     source: str,
     explicit: Mapping[str, str],
     platform: str,
+    labels: Mapping[str, str],
 ) -> State:
     records = [
-        _installed_copy(record_from_solver(d, source), current)
+        _installed_copy(_relabel(record_from_solver(d, source), labels), current)
         for d in result.get("records", ())
     ]
     records = [r for r in records if not r.name.startswith("__")]
@@ -781,15 +807,26 @@ def propose(
     )
     platform = target_platform(current, getattr(args, "platform", None))
     solver = getattr(args, "solver", None) or "rattler"
-    channels = solver_channels(getattr(args, "channel", None) or (), solver)
+    custom = custom_channels(getattr(args, "custom_channel", None) or ())
+    if custom and solver == "conda":
+        raise UsageError(
+            "--custom-channel is for the rattler solver; conda reads custom_channels "
+            "from .condarc"
+        )
+    named = list(getattr(args, "channel", None) or ())
     notes = list(plan.notes)
-    if not channels and solver == "conda":
+    if not named and solver == "conda":
         notes.append("channels: conda's configured channels")
-    elif not channels:
-        channels = solver_channels(default_channels(current), solver)
-        if not channels:
+    elif not named:
+        named = default_channels(current)
+        if not named:
             raise UsageError("no channel to solve against: pass -c/--channel")
-        notes.append("channels (from the installed packages): " + ", ".join(channels))
+        notes.append("channels (from the installed packages): " + ", ".join(named))
+    channels = solver_channels([custom.get(c, c) for c in named], solver)
+    for name, url in custom.items():
+        if url in channels:
+            notes.append(f"channel {name} served from {url}")
+    labels = {channel_name(url): name for name, url in custom.items()}
     priority = getattr(args, "channel_priority", None) or (
         "strict" if getattr(args, "strict_channel_priority", False) else None
     )
@@ -809,6 +846,7 @@ def propose(
         batch=batch,
         notes=notes,
         policy=policy,
+        labels=labels,
     )
 
 
@@ -827,8 +865,14 @@ def propose_plan(
     python: str | None = None,
     table: AbiTable | None = None,
     policy: Policy | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> Proposal:
-    """Run the solves of ``plan`` and build the :class:`Proposal`."""
+    """Run the solves of ``plan`` and build the :class:`Proposal`.
+
+    ``labels`` maps a solver channel (short name of its URL) to the name its
+    packages are reported under (``--custom-channel``).
+    """
+    labels = labels or {}
     notes = list(notes)
     if plan.constraints:
         notes.append("pinned (conda-meta/pinned): " + ", ".join(plan.constraints))
@@ -915,6 +959,7 @@ def propose_plan(
             + f" ({where})",
             explicit=plan.explicit,
             platform=platform,
+            labels=labels,
         )
     batch_state: State | None = None
     findings: list[Finding] = []
@@ -965,6 +1010,7 @@ def propose_plan(
                 source=f"one-shot create of the history specs + request ({where})",
                 explicit=plan.explicit,
                 platform=platform,
+                labels=labels,
             )
             findings, comparisons = _compare(
                 current, incremental, batch_state, plan, table, policy

@@ -139,3 +139,39 @@ def test_version_and_help():
         "-p PREFIX",
     ):
         assert flag in help_text
+
+
+@pytest.mark.solve
+def test_diff_install_mkl_with_custom_channel(capsys):
+    """`conda install "libblas=*=*mkl"` in the OpenBLAS example env, solved by
+    rattler over the harvested copy of conda-forge served as conda-forge."""
+    pytest.importorskip("rattler", reason="py-rattler is not installed")
+    harvested = DATA / "channels" / "harvested"
+    code = main(
+        [
+            "diff",
+            "-p",
+            ENV,
+            "--install",
+            "libblas=*=*mkl",
+            "--json",
+            "--custom-channel",
+            f"conda-forge={harvested}",
+        ]
+    )
+    doc = json.loads(capsys.readouterr().out)
+    assert code == 0  # medium findings only; --fail-on defaults to high
+    rules = {f["rule"]: f for f in doc["findings"]}
+    assert "channel-mix" not in rules  # the local copy is reported as conda-forge
+    blas = rules["blas-switch"]
+    assert blas["severity"] == "medium"
+    assert blas["why"] == ["requested 'libblas=*=*mkl' -> libblas 3.9.0 13_linux64_mkl"]
+    after = {p["name"]: p["after"] for p in blas["packages"]}
+    assert after["libblas"]["build"] == "13_linux64_mkl"
+    assert after["libblas"]["channel"] == "conda-forge"
+    assert "openmp-switch" in rules
+
+
+def test_custom_channel_needs_name_and_location(capsys):
+    assert main(["diff", "-p", ENV, "--install", "x", "--custom-channel", "oops"]) == 2
+    assert "--custom-channel takes NAME=LOCATION" in capsys.readouterr().err

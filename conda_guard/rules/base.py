@@ -175,13 +175,19 @@ def finding(
     evidence: Iterable[str] = (),
     why: Iterable[str] = (),
 ) -> Finding:
-    """Build a finding of ``rule`` (its default severity unless given)."""
+    """Build a finding of ``rule`` (its default severity unless given).
+
+    Evidence lines that only repeat the records of the finding's own packages
+    are dropped (the report shows those records already); order is kept.
+    """
+    changes = tuple(changes)
+    shown = {record_evidence(c) for c in changes}
     return Finding(
         rule=rule.id,
         severity=rule.severity if severity is None else severity,
         message=message,
         packages=moves(changes),
-        evidence=tuple(dict.fromkeys(evidence)),
+        evidence=tuple(e for e in dict.fromkeys(evidence) if e not in shown),
         why=tuple(dict.fromkeys(why)),
     )
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..models import ChangeKind, Severity
-from .base import Rule, arrow, finding
+from .base import Rule, finding, record_evidence
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -33,6 +33,6 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         RULE,
         f"{len(down)} package(s) are downgraded: " + ", ".join(c.name for c in down),
         down,
-        evidence=[arrow(c) for c in down],
+        evidence=[record_evidence(c) for c in down],
         why=[w for c in down[:5] for w in ctx.why(c.name)],
     )
