@@ -262,7 +262,8 @@ def build_table(
         pins[name] = entry
 
     try:
-        shown = os.path.relpath(pinning.resolve(), REPO).replace(os.sep, "/")
+        # not resolved: a symlinked shared/ must give the same text
+        shown = os.path.relpath(os.path.abspath(pinning), REPO).replace(os.sep, "/")
     except ValueError:  # another drive on Windows
         shown = pinning.name
     return {
