@@ -143,6 +143,25 @@ class Record:
             text += f" ({self.channel})"
         return text
 
+    def to_repodata(self) -> dict[str, Any]:
+        """The record in repodata shape (what solvers and ``conda-meta`` read)."""
+        out: dict[str, Any] = {
+            "name": self.name,
+            "version": self.version,
+            "build": self.build,
+            "build_number": self.build_number,
+            "subdir": self.subdir,
+            "depends": list(self.depends),
+            "constrains": list(self.constrains),
+            "track_features": list(self.track_features),
+            "channel": self.channel,
+        }
+        for key in ("noarch", "url", "md5", "sha256", "fn", "timestamp"):
+            value = getattr(self, key)
+            if value:
+                out[key] = value
+        return out
+
     def to_json(self) -> dict[str, Any]:
         """The JSON form used in reports (schema 1)."""
         out: dict[str, Any] = {

@@ -274,25 +274,6 @@ def _by_name(specs: Iterable[str]) -> dict[str, str]:
     return out
 
 
-def _record_json(rec: Record) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "name": rec.name,
-        "version": rec.version,
-        "build": rec.build,
-        "build_number": rec.build_number,
-        "subdir": rec.subdir,
-        "depends": list(rec.depends),
-        "constrains": list(rec.constrains),
-        "track_features": list(rec.track_features),
-        "channel": rec.channel,
-    }
-    for key in ("noarch", "url", "md5", "sha256", "fn", "timestamp"):
-        value = getattr(rec, key)
-        if value:
-            out[key] = value
-    return out
-
-
 def record_from_solver(data: Mapping[str, Any], source: str = "") -> Record:
     """A worker's repodata-shaped dict as a :class:`Record`."""
     track = data.get("track_features") or ()
@@ -882,8 +863,8 @@ def propose_plan(
             {
                 "label": "incremental",
                 "specs": list(plan.incremental_specs),
-                "locked": [_record_json(r) for r in plan.locked],
-                "pinned": [_record_json(r) for r in plan.pinned],
+                "locked": [r.to_repodata() for r in plan.locked],
+                "pinned": [r.to_repodata() for r in plan.pinned],
                 "retry_unpinned": plan.retry_unpinned,
                 "constraints": list(plan.constraints),
                 "command": "update"

@@ -156,23 +156,7 @@ def build_prefix(prefix: Path, steps: Sequence[Sequence[str]], **kwargs: Any) ->
 
 def record_dict(rec: Any) -> dict[str, Any]:
     """A solved :class:`~conda_guard.models.Record` back in repodata shape."""
-    out: dict[str, Any] = {
-        "name": rec.name,
-        "version": rec.version,
-        "build": rec.build,
-        "build_number": rec.build_number,
-        "subdir": rec.subdir,
-        "depends": list(rec.depends),
-        "constrains": list(rec.constrains),
-        "channel": rec.channel,
-    }
-    for key in ("noarch", "url", "md5", "sha256", "fn", "timestamp"):
-        value = getattr(rec, key)
-        if value:
-            out[key] = value
-    if rec.track_features:
-        out["track_features"] = list(rec.track_features)
-    return out
+    return rec.to_repodata()
 
 
 def step_from_state(specs: Sequence[str], state: Any) -> Step:
