@@ -33,6 +33,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 SET_RE = re.compile(r"{%-?\s*set\s+(\w+)\s*=\s*(.+?)\s*-?%}")
+COMMENT_RE = re.compile(r"{#.*?#}", re.S)
 LOAD_RE = re.compile(
     r"""^load_file_regex\(\s*load_file=(["'])(?P<file>.+?)\1\s*,\s*"""
     r"""regex_pattern=(["'])(?P<regex>.+?)\3\s*\)\[(?P<group>\d+)\]$"""
@@ -43,6 +44,7 @@ VAR_RE = re.compile(r"{{\s*(\w+)\s*}}")
 def render(text: str, root: Path = ROOT) -> tuple[str, dict[str, str]]:
     """Render the jinja subset the recipe uses; unknown names are an error."""
     env: dict[str, str] = {"PYTHON": "python"}
+    text = COMMENT_RE.sub("", text)
     for match in SET_RE.finditer(text):
         name, expr = match.groups()
         load = LOAD_RE.match(expr)
@@ -153,6 +155,10 @@ def test_host_has_the_build_backend():
     assert pyproject()["build-system"]["build-backend"] == "hatchling.build"
     assert host["hatchling"] == backends["hatchling"]
     assert {"python", "pip"} <= set(host)
+    # CFEP-25: build and test with the oldest Python the package supports
+    assert host["python"] == "3.10"
+    requires = [s.replace(" ", "") for s in recipe()["test"]["requires"]]
+    assert "python3.10" in requires
 
 
 def test_run_requirements_match_pyproject():
@@ -283,7 +289,7 @@ def test_conda_marked_tests_exist_and_ship():
     }
     # the recipe's test env has what the test extra has, minus the parallel and
     # benchmark plugins, plus what conda's own fixtures need
-    assert requires - extras == {"pip", "pytest-mock", "conda-index"}
+    assert requires - extras == {"python", "pip", "pytest-mock", "conda-index"}
     assert extras - requires == {"pytest-xdist", "pytest-benchmark"}
 
 
