@@ -10,7 +10,7 @@ nvidia and conda-forge records; pytorch 1.12.1's CUDA toolkits left out) under
 ``/tmp/cg``, creates ``/tmp/cg/envs/gpu`` with ``pytorch=1.11.0
 cudatoolkit=11.1`` (the CUDA build), then records ``conda install
 pytorch=1.12.1`` in warn mode (``--dry-run``), in block mode, and in block
-mode with ``--json``. Each file starts with the command and its exit status.
+mode with ``--json``, and the guard's ``conda doctor`` check. Each file starts with the command and its exit status.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ RECORDINGS = {
         {"CONDA_PLUGINS_GUARD_MODE": "block"},
         ["install", "-y", "-p", str(ENV), "pytorch=1.12.1"],
     ),
+    "conda-doctor.txt": ({}, ["doctor", "-p", str(ENV), "abi-guard"]),
     "conda-install-block-json.txt": (
         {"CONDA_PLUGINS_GUARD_MODE": "block"},
         ["install", "-y", "-p", str(ENV), "pytorch=1.12.1", "--json"],
