@@ -14,6 +14,7 @@ from conda.plugins.types import (
     CondaHealthCheck,
     CondaPostSolve,
     CondaPreCommand,
+    CondaPreTransactionAction,
     CondaSubcommand,
 )
 
@@ -72,6 +73,14 @@ def conda_pre_commands() -> Iterable[CondaPreCommand]:
     yield CondaPreCommand(
         name="conda-guard-revision", action=_pre_command, run_for={"install"}
     )
+
+
+@plugins.hookimpl
+def conda_pre_transaction_actions() -> Iterable[CondaPreTransactionAction]:
+    """Link-level proof after extraction, before linking (not on --dry-run)."""
+    from .adapters.conda_links import GuardLinkCheck
+
+    yield CondaPreTransactionAction(name="conda-guard-links", action=GuardLinkCheck)
 
 
 @plugins.hookimpl

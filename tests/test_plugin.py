@@ -41,6 +41,11 @@ class CondaSubcommand:
     configure_parser: Any = None
 
 @dataclass
+class CondaPreTransactionAction:
+    name: str
+    action: Any
+
+@dataclass
 class CondaHealthCheck:
     name: str
     action: Any
@@ -147,8 +152,10 @@ def test_real_conda_plugin_import_is_light():
         "before = set(sys.modules)\n"
         "import conda_guard.plugin as p\n"
         "settings = list(p.conda_settings())\n"
+        "(pre,) = p.conda_pre_transaction_actions()\n"
         "new = sorted(set(sys.modules) - before)\n"
-        "print(json.dumps({'new': new, 'settings': [s.name for s in settings]}))\n"
+        "print(json.dumps({'new': new, 'settings': [s.name for s in settings],\n"
+        "                  'pre': [pre.name, pre.action.__name__]}))\n"
     )
     proc = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=False
@@ -165,10 +172,12 @@ def test_real_conda_plugin_import_is_light():
         "guard_on_error",
         "guard_report",
     ]
+    assert data["pre"] == ["conda-guard-links", "GuardLinkCheck"]
     ours = sorted(m for m in data["new"] if m.startswith("conda_guard"))
     assert ours == [
         "conda_guard",
         "conda_guard.adapters",
+        "conda_guard.adapters.conda_links",
         "conda_guard.adapters.conda_settings",
         "conda_guard.constants",
         "conda_guard.plugin",

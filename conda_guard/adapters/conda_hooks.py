@@ -49,6 +49,7 @@ class Outcome:
     retry: str | None = None  # the strict subcommand for the same request
     frozen_blocks: bool = False
     notes: tuple[str, ...] = field(default=())
+    label: str = ""  # e.g. " (link check)" after "conda-guard" in the warning
 
 
 # -- entry points ------------------------------------------------------------
@@ -105,20 +106,21 @@ def guard(settings: GuardSettings, build: Callable[[], Outcome | None]) -> None:
     except GuardError as exc:
         if settings.on_error == "closed":
             raise GuardInputError(str(exc)) from exc
-        _skipped(exc)
+        report_skipped(exc)
         return
     except CondaError:
         raise
     except Exception as exc:  # a bug in the guard: never let it decide for the user
         if settings.on_error == "closed":
             raise GuardInternalError(exc) from exc
-        _skipped(exc)
+        report_skipped(exc)
         return
     if outcome is not None:
         act(outcome, settings)
 
 
-def _skipped(exc: BaseException) -> None:
+def report_skipped(exc: BaseException) -> None:
+    """One warning on stderr: the check was skipped and conda goes on."""
     log.debug("conda-guard failed", exc_info=exc)
     print(
         f"conda-guard: warning: the ABI check was skipped ({type(exc).__name__}: "
@@ -200,7 +202,10 @@ def _retry_command(args: Any, rules: Iterable[str]) -> str | None:
         return None
     argv = [a for a in sys.argv[1:] if a not in ("guard",)]
     if not argv or argv[0] != cmd:  # called through the API (tests): rebuild roughly
-        argv = [cmd, *(str(p) for p in getattr(args, "packages", None) or ())]
+        from conda.base.context import context
+
+        argv = [cmd, "-p", str(context.target_prefix)]
+        argv += [str(p) for p in getattr(args, "packages", None) or ()]
     accept = " ".join(f"--accept {r}" for r in sorted(set(rules)))
     return f"conda guard {' '.join(shlex.quote(a) for a in argv)} {accept}".rstrip()
 
@@ -397,7 +402,8 @@ def warning_text(outcome: Outcome, settings: GuardSettings) -> str:
         counts = ", ".join(f"{n} {s}" for s, n in severity_counts(findings).items())
         lines = [
             (
-                f"conda-guard: {plural(len(findings), 'finding')} ({counts}) in "
+                f"conda-guard{outcome.label}: {plural(len(findings), 'finding')} "
+                f"({counts}) in "
                 f"{plural(len(analysis.changes), 'change')} to "
                 f"{_prefix_label(outcome)}:"
             )

@@ -1,0 +1,155 @@
+"""The link check inside a real ``conda install``, after extraction, before linking.
+
+A channel of tiny real packages (compiled with ``cc``, packaged with
+conda-package-handling, indexed with conda-index): ``app`` links
+``libfoo.so.1`` and depends on ``libfoo`` without an upper bound, so
+``conda install libfoo=2`` replaces the library by one that ships only
+``libfoo.so.2``. Only the binaries show it; conda's metadata does not.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from typing import TYPE_CHECKING
+
+import pytest
+
+pytest.importorskip(
+    "conda", reason="conda is not importable (see docs/dev/conda-from-source.md)"
+)
+pytest.importorskip("elftools", reason="the link check reads ELF files with pyelftools")
+pytest.importorskip("conda_index", reason="conda-index indexes the test channel")
+
+from conda.exceptions import CondaMultiError, DryRunExit
+
+from .binaries_helpers import (
+    APP_C,
+    LIBFOO_C,
+    Link,
+    compile_so,
+    make_package,
+    with_cc,
+)
+from .conda_fixtures import hash_tree
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+pytestmark = pytest.mark.conda
+
+SONAME = (
+    "[soname] app 1.0 links libfoo.so.1, provided today by libfoo 1.2 h1_0, which is "
+    "being replaced by libfoo 2.0 h2_0 shipping only libfoo.so.2"
+)
+
+
+@pytest.fixture(scope="module")
+def link_channel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("links")
+    objs = root / "objects"
+    lib1 = compile_so(
+        objs / "v1" / "libfoo.so.1.2.0", LIBFOO_C, soname="libfoo.so.1", rpath=None
+    )
+    (objs / "v1" / "libfoo.so").symlink_to("libfoo.so.1.2.0")
+    lib2 = compile_so(
+        objs / "v2" / "libfoo.so.2.0.0", LIBFOO_C, soname="libfoo.so.2", rpath=None
+    )
+    app = compile_so(
+        objs / "app", APP_C, executable=True, libs=("foo",), libdirs=(objs / "v1",)
+    )
+    channel = root / "channel"
+    sub = channel / "linux-64"
+    sub.mkdir(parents=True)
+    (channel / "noarch").mkdir()
+    make_package(
+        sub,
+        "libfoo",
+        "1.2",
+        "h1_0",
+        {"lib/libfoo.so.1.2.0": lib1, "lib/libfoo.so.1": Link("libfoo.so.1.2.0")},
+    )
+    make_package(
+        sub,
+        "libfoo",
+        "2.0",
+        "h2_0",
+        {"lib/libfoo.so.2.0.0": lib2, "lib/libfoo.so.2": Link("libfoo.so.2.0.0")},
+    )
+    make_package(sub, "app", "1.0", "h0_0", {"bin/app": app}, depends=("libfoo",))
+    subprocess.run(
+        [sys.executable, "-m", "conda_index", str(channel)],
+        check=True,
+        capture_output=True,
+    )
+    return channel
+
+
+@pytest.fixture
+def app_env(link_channel: Path, tmp_path: Path, monkeypatch, conda_cli, tmp_env):
+    from conda.base.context import reset_context
+
+    condarc = tmp_path / "condarc"
+    condarc.write_text(
+        "offline: true\nsolver: classic\n"
+        f"channels: [{link_channel.as_uri()}]\n"
+        f"pkgs_dirs: [{tmp_path / 'pkgs'}]\n"
+    )
+    monkeypatch.setenv("CONDARC", str(condarc))
+    monkeypatch.setenv("CONDA_PKGS_DIRS", str(tmp_path / "pkgs"))
+    monkeypatch.setenv("CONDA_GUARD_CACHE_DIR", str(tmp_path / "guard-cache"))
+    reset_context()
+    with tmp_env("app", "libfoo=1.2") as prefix:
+        yield prefix
+    monkeypatch.delenv("CONDARC")
+    reset_context()
+
+
+@with_cc
+def test_missing_soname_warns_before_linking(app_env: Path, conda_cli):
+    out, err, code = conda_cli("install", "-p", app_env, "-y", "libfoo=2")
+    assert code is None or code == 0
+    assert "conda-guard (link check): 1 finding (1 high)" in err
+    assert "HIGH " + SONAME in err
+    assert (app_env / "lib" / "libfoo.so.2").exists()  # warn mode: installed
+
+
+@with_cc
+def test_missing_soname_blocks_and_leaves_the_prefix(
+    app_env: Path, conda_cli, monkeypatch
+):
+    from conda.base.context import reset_context
+
+    monkeypatch.setenv("CONDA_PLUGINS_GUARD_MODE", "block")
+    reset_context()
+    before = hash_tree(app_env)
+    out, err, exc = conda_cli(
+        "install", "-p", app_env, "-y", "libfoo=2", raises=CondaMultiError
+    )
+    # verify() returns the refusal; conda cleans up and raises all such errors
+    assert [type(e).__name__ for e in exc.value.errors] == ["GuardBlockedError"]
+    text = str(exc.value)
+    assert "conda-guard stopped this transaction" in text
+    assert "HIGH " + SONAME in text
+    assert "conda guard install -p" in text and "--accept soname" in text
+    assert hash_tree(app_env) == before
+
+
+@with_cc
+def test_dry_run_has_no_link_check(app_env: Path, conda_cli):
+    out, err, exc = conda_cli(
+        "install", "-p", app_env, "--dry-run", "libfoo=2", raises=DryRunExit
+    )
+    assert "link check" not in err
+
+
+@with_cc
+def test_ignored_rule_is_not_reported(app_env: Path, conda_cli, monkeypatch):
+    from conda.base.context import reset_context
+
+    monkeypatch.setenv("CONDA_PLUGINS_GUARD_MODE", "block")
+    monkeypatch.setenv("CONDA_PLUGINS_GUARD_IGNORE", "soname")
+    reset_context()
+    out, err, code = conda_cli("install", "-p", app_env, "-y", "libfoo=2")
+    assert "link check" not in err
+    assert (app_env / "lib" / "libfoo.so.2").exists()
