@@ -10,7 +10,8 @@ nvidia and conda-forge records; pytorch 1.12.1's CUDA toolkits left out) under
 ``/tmp/cg``, creates ``/tmp/cg/envs/gpu`` with ``pytorch=1.11.0
 cudatoolkit=11.1`` (the CUDA build), then records ``conda install
 pytorch=1.12.1`` in warn mode (``--dry-run``), in block mode, and in block
-mode with ``--json``, and the guard's ``conda doctor`` check. Each file starts with the command and its exit status.
+mode with ``--json``, and the guard's ``conda doctor`` check. Each file
+starts with the command and ends with its exit status.
 """
 
 from __future__ import annotations
