@@ -20,7 +20,8 @@ the way ``scripts/make_example.py`` makes ``examples/ml-env``:
   meet the request with the CPU build.
 
 Records keep their real channel (``https://conda.anaconda.org/<channel>/``).
-Run from the repository root: ``python docs/examples/make_examples.py``.
+Run from the repository root: ``python docs/examples/make_examples.py
+[--out DIR] [NAME ...]`` (default: every example, into docs/examples/).
 """
 
 from __future__ import annotations
@@ -157,7 +158,11 @@ def pytorch_channels(root: Path) -> dict[str, Path]:
 
 
 async def build(
-    name: str, channels: list[tuple[str, Path]], steps: list, gw: Gateway
+    name: str,
+    channels: list[tuple[str, Path]],
+    steps: list,
+    gw: Gateway,
+    out_root: Path = OUT,
 ) -> None:
     """Solve ``steps`` in order and write the prefix ``docs/examples/<name>``."""
     sources = [Channel(path.resolve().as_uri()) for _, path in channels]
@@ -214,7 +219,7 @@ async def build(
             )
         )
         installed = solved
-    out = OUT / name
+    out = out_root / name
     if out.exists():
         shutil.rmtree(out)
     meta = out / "conda-meta"
@@ -231,7 +236,7 @@ async def build(
         (meta / fn).write_text(json.dumps(rec, indent=1, sort_keys=True) + "\n")
     (meta / "history").write_text("\n".join(history) + "\n")
     n = len(installed)
-    print(f"wrote {out.relative_to(ROOT)} ({n} packages, {len(steps)} revisions)")
+    print(f"wrote {out} ({n} packages, {len(steps)} revisions)")
 
 
 async def main() -> int:
@@ -246,10 +251,13 @@ async def main() -> int:
                 ("conda-forge", torch["conda-forge"]),
             ],
         }
-        wanted = sys.argv[1:] or list(EXAMPLES)
-        for name in wanted:
+        args = sys.argv[1:]
+        out_root = OUT
+        if args[:1] == ["--out"]:
+            out_root, args = Path(args[1]), args[2:]
+        for name in args or list(EXAMPLES):
             channel_set, steps = EXAMPLES[name]
-            await build(name, sets[channel_set], steps, gw)
+            await build(name, sets[channel_set], steps, gw, out_root)
     return 0
 
 

@@ -1,0 +1,60 @@
+"""docs/examples/ is what docs/examples/make_examples.py makes: real solves, redone."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("rattler", reason="the examples are made by py-rattler solves")
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "docs" / "examples"
+DATA = ROOT.parent / "shared" / "data"
+NAMES = ["blas-env", "python-env", "drift-env", "drift-env-batch", "gpu-env"]
+
+pytestmark = [
+    pytest.mark.solve,
+    pytest.mark.skipif(not DATA.is_dir(), reason=f"real test data not found at {DATA}"),
+    pytest.mark.skipif(not EXAMPLES.is_dir(), reason="docs/ is not in this copy"),
+]
+
+
+def files(root: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def remade(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("examples")
+    proc = subprocess.run(
+        [sys.executable, str(EXAMPLES / "make_examples.py"), "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.count("wrote ") == len(NAMES)
+    return out
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_example_prefix_is_reproduced(remade, name):
+    shipped = files(EXAMPLES / name)
+    assert "conda-meta/history" in shipped
+    assert files(remade / name) == shipped, (
+        f"docs/examples/{name} differs from a fresh solve: "
+        "run `python docs/examples/make_examples.py` and check the docs examples"
+    )
+
+
+def test_examples_are_the_documented_ones():
+    shipped = sorted(p.parent.name for p in EXAMPLES.glob("*/conda-meta"))
+    assert shipped == sorted(NAMES)
