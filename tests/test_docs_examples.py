@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -22,12 +23,24 @@ pytestmark = [
 ]
 
 
-def files(root: Path) -> dict[str, bytes]:
-    return {
-        str(p.relative_to(root)): p.read_bytes()
-        for p in sorted(root.rglob("*"))
-        if p.is_file()
-    }
+#: record fields that make the example (py-rattler's JSON may add or order others)
+KEYS = ("name", "version", "build", "build_number", "depends", "constrains")
+KEYS += ("channel", "url", "subdir", "track_features", "requested_spec")
+
+
+def files(root: Path) -> dict[str, object]:
+    """File name -> content: the history as text, records as their key fields."""
+    out: dict[str, object] = {}
+    for p in sorted(root.rglob("*")):
+        if not p.is_file():
+            continue
+        name = str(p.relative_to(root))
+        if p.suffix == ".json":
+            rec = json.loads(p.read_text(encoding="utf-8"))
+            out[name] = {k: rec.get(k) for k in KEYS}
+        else:
+            out[name] = p.read_text(encoding="utf-8")
+    return out
 
 
 @pytest.fixture(scope="module")

@@ -35,7 +35,6 @@ import tempfile
 from pathlib import Path
 
 from rattler import (
-    BuildString,
     Channel,
     Gateway,
     GenericVirtualPackage,
@@ -44,6 +43,11 @@ from rattler import (
     Version,
     solve,
 )
+
+try:  # py-rattler >= 0.27 wraps build strings; 0.26 takes a str
+    from rattler import BuildString
+except ImportError:  # pragma: no cover - depends on the installed py-rattler
+    BuildString = str
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "docs" / "examples"
