@@ -372,7 +372,8 @@ def _package_lines(f: Finding, indent: str) -> list[str]:
 def _finding_lines(f: Finding, *, full: bool) -> list[str]:
     lines = [f"  {str(f.severity).upper()} [{f.rule}] {f.message}"]
     lines += _package_lines(f, "      ")
-    reasons = list(f.evidence[1:] if len(f.evidence) > 1 else ())
+    # evidence beyond a restatement of a package move (shown just above)
+    reasons = [e for e in f.evidence if " -> " not in e]
     if full:
         lines += [f"      - {e}" for e in f.evidence]
         lines += [f"      why: {w}" for w in f.why]
