@@ -29,6 +29,8 @@ HARVESTED = SHARED / "channels" / "harvested"
 
 @pytest.fixture(scope="module")
 def torch_records() -> dict[str, dict]:
+    if not TORCH.is_file():
+        pytest.skip(f"the real records are not here: {TORCH} (../shared/data)")
     return json.loads(TORCH.read_text())["packages"]
 
 
@@ -66,7 +68,10 @@ def test_cuda_build_field_by_field(torch_records):
 
 
 def test_noarch_and_track_features():
-    repodata = json.loads((HARVESTED / "noarch" / "repodata.json").read_text())
+    path = HARVESTED / "noarch" / "repodata.json"
+    if not path.is_file():
+        pytest.skip(f"the real records are not here: {path} (../shared/data)")
+    repodata = json.loads(path.read_text())
     fn = "filelock-3.15.4-pyhd8ed1ab_0.conda"
     data = repodata["packages.conda"][fn]
     rec = record_from_package_record(
