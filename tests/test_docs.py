@@ -226,6 +226,9 @@ def test_the_docs_have_examples_of_each_kind():
 def test_documented_conda_guard_command(example: Example):
     if needs_shared(example) and not (SHARED / "data").is_dir():
         pytest.skip(f"needs the real test data in {SHARED / 'data'}")
+    solves = {"--install", "--update", "--update-all"} & set(example.argv)
+    if solves and "--solver" not in example.argv:
+        pytest.importorskip("rattler", reason="the dry-run solve uses py-rattler")
     code, output = run_guard(example)
     assert code == example.exit, f"{example.id}: exit {code}\n{output}"
     if example.output is not None and example.output.strip():
