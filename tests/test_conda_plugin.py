@@ -643,3 +643,55 @@ def test_the_suggested_config_commands_work(cuda_env: Path, conda_cli, guard_con
     )
     out, err, code = conda_cli("config", "--describe", "plugins.guard_mode")
     assert "plugins.guard_mode (str)" in out
+
+
+# -- explicit files: no solve, checked before linking ------------------------------
+
+
+def _explicit_cpu_file(channels: dict[str, Path], tmp_path: Path) -> Path:
+    torch = channels["pytorch"]
+    path = tmp_path / "cpu.explicit.txt"
+    path.write_text(
+        "@EXPLICIT\n"
+        f"{(torch / 'linux-64' / 'pytorch-1.12.1-py3.10_cpu_0.tar.bz2').as_uri()}\n"
+        f"{(torch / 'noarch' / 'pytorch-mutex-1.0-cpu.tar.bz2').as_uri()}\n"
+    )
+    return path
+
+
+def test_explicit_file_install_is_checked_before_linking(
+    cuda_env: Path, conda_cli, guard_channels, tmp_path: Path
+):
+    explicit = _explicit_cpu_file(guard_channels, tmp_path)
+    out, err, code = conda_cli("install", "-p", cuda_env, "-y", "--file", explicit)
+    assert "conda-guard (before linking): 3 findings (3 high)" in err
+    assert FLIP in err and MUTEX_FLIP in err
+    assert (
+        f"[explicit-spec] pytorch 1.12.1 {PYTORCH_CPU_BUILD} no longer matches your "
+        "request 'pytorch=1.11.0'" in err
+    )
+    assert (
+        cuda_env / "conda-meta" / f"pytorch-1.12.1-{PYTORCH_CPU_BUILD}.json"
+    ).is_file()
+
+
+def test_explicit_file_install_blocked(
+    cuda_env: Path, conda_cli, guard_config, guard_channels, tmp_path: Path
+):
+    from conda.exceptions import CondaMultiError
+
+    guard_config(guard_mode="block")
+    explicit = _explicit_cpu_file(guard_channels, tmp_path)
+    before = hash_tree(cuda_env)
+    out, err, exc = conda_cli(
+        "install", "-p", cuda_env, "-y", "--file", explicit, raises=CondaMultiError
+    )
+    assert [type(e).__name__ for e in exc.value.errors] == ["GuardBlockedError"]
+    assert FLIP in str(exc.value)
+    assert hash_tree(cuda_env) == before
+
+
+def test_solved_install_is_not_reported_twice(cuda_env: Path, conda_cli):
+    out, err, code = conda_cli("install", "-p", cuda_env, "-y", "pytorch=1.12.1")
+    assert err.count(FLIP) == 1
+    assert "before linking" not in err

@@ -38,6 +38,32 @@ OVERRIDES: dict[str, Any] = {}
 
 WARN_LIMIT = 8  # findings shown in warn mode before "... and N more"
 
+#: prefix → the transaction a solve-time check saw (see :func:`transaction_key`),
+#: or None after the ``--revision`` check. The pre-transaction action consumes it
+#: and runs the rules itself for transactions no solve saw (explicit files).
+CHECKED: dict[str, frozenset[str] | None] = {}
+_MISSING = object()
+
+
+def transaction_key(
+    unlink_precs: Iterable[Any], link_precs: Iterable[Any]
+) -> frozenset[str]:
+    """The unlinked and linked dists of a transaction, as a comparable set."""
+    return frozenset(
+        [f"-{p.name}-{p.version}-{p.build}" for p in unlink_precs]
+        + [f"+{p.name}-{p.version}-{p.build}" for p in link_precs]
+    )
+
+
+def was_checked(
+    prefix: str, unlink_precs: Iterable[Any], link_precs: Iterable[Any]
+) -> bool:
+    """True (once) when the post-solve or --revision check saw this transaction."""
+    key = CHECKED.pop(prefix, _MISSING)
+    if key is _MISSING:
+        return False
+    return key is None or key == transaction_key(unlink_precs, link_precs)
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -74,9 +100,13 @@ def post_solve(
     """The ``conda_post_solves`` action."""
     if not unlink_precs and not link_precs:
         return
+    from conda.base.context import context
+
     settings = current_settings()
     if settings.mode == "off":
         return
+    if context.target_prefix:
+        CHECKED[context.target_prefix] = transaction_key(unlink_precs, link_precs)
     guard(settings, lambda: transaction_outcome(settings, unlink_precs, link_precs))
 
 
@@ -91,6 +121,7 @@ def pre_command(command: str) -> None:
     settings = current_settings()
     if settings.mode == "off":
         return
+    CHECKED[context.target_prefix] = None
     guard(settings, lambda: revision_outcome(settings, context.target_prefix, revision))
 
 

@@ -45,33 +45,44 @@ def link_outcome(
     unlink_precs: Iterable[Any],
     link_precs: Iterable[Any],
 ) -> Outcome | None:
-    """The link-level findings of a transaction (None when there are none)."""
-    from ..analysis import Analysis
+    """The findings of a transaction about to be linked (None when there are none).
+
+    Always the link-level ones; also the rules' when no solve-time check saw
+    this transaction (``conda install --file`` with an ``@EXPLICIT`` file).
+    """
+    from ..analysis import Analysis, analyze
     from ..binaries import check_links
     from ..diff import diff_states
     from ..policy import apply_filters
-    from .conda_hooks import Outcome, read_before
+    from .conda_hooks import Outcome, _args, _frozen_blocks, read_before, was_checked
     from .conda_records import state_after
 
-    link_precs = tuple(link_precs)
+    unlink_precs, link_precs = tuple(unlink_precs), tuple(link_precs)
+    seen = was_checked(prefix, unlink_precs, link_precs)
     before: State = read_before(prefix)
-    if not before.records:  # a new environment: nothing stays to break
+    after = state_after(before, unlink_precs, link_precs)
+    policy = settings.policy()
+    if seen:
+        analysis = Analysis(before, after, diff_states(before, after), ())
+    else:
+        analysis = analyze(before, after, policy=policy)
+    if before.records:  # binaries that stay in the prefix
+        report = check_links(
+            before, after, prefix=Path(prefix), incoming=incoming_dirs(link_precs)
+        )
+        kept = apply_filters(report.findings, policy)
+        analysis = analysis.extend(
+            findings=kept.kept, notes=(*report.notes, *kept.notes)
+        )
+    frozen = not seen and _frozen_blocks(before, analysis, settings, _args())
+    if not analysis.findings and not frozen:
         return None
-    after = state_after(before, tuple(unlink_precs), link_precs)
-    report = check_links(
-        before, after, prefix=Path(prefix), incoming=incoming_dirs(link_precs)
+    return Outcome(
+        analysis=analysis,
+        prefix=prefix,
+        frozen_blocks=frozen,
+        label=" (link check)" if seen else " (before linking)",
     )
-    kept = apply_filters(report.findings, settings.policy())
-    if not kept.kept:
-        return None
-    analysis = Analysis(
-        before=before,
-        after=after,
-        changes=diff_states(before, after),
-        findings=tuple(kept.kept),
-        notes=(*report.notes, *kept.notes),
-    )
-    return Outcome(analysis=analysis, prefix=prefix, label=" (link check)")
 
 
 class GuardLinkCheck(Action):
