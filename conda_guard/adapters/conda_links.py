@@ -9,6 +9,10 @@ symbol versions that would go missing. In block mode the refusal is *returned*
 (conda then cleans up and raises it; raising here would leave an empty new
 prefix behind). ``execute``/``reverse``/``cleanup`` do nothing: the guard never
 writes into the prefix.
+
+A transaction no solve-time check saw (``conda install --file`` with an
+``@EXPLICIT`` file, which conda links without solving) gets the rules here as
+well, so every way into a prefix passes the guard once.
 """
 
 from __future__ import annotations
