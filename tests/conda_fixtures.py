@@ -7,7 +7,8 @@ fixtures only, so this module loads anywhere.
 
 - ``guard_channels`` (session): the local channels of ``tests/conda_channel.py``,
   built once from real records and indexed with conda-index.
-- ``guard_config`` (function): a private ``.condarc`` (offline, classic solver,
+- ``guard_config`` (function): a private ``.condarc`` (offline, the solver of
+  ``$CONDA_GUARD_TEST_SOLVER`` (default ``classic``),
   the local channels, package cache in a session tmp dir) plus ``plugins:``
   settings given per test; returns a writer to change the settings.
 - ``cuda_env`` (function): a fresh prefix with pytorch 1.11.0's CUDA 11.1 build.
@@ -26,6 +27,9 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
 CUDA_ENV_SPECS = ("python=3.10", "pytorch=1.11.0", "cudatoolkit=11.1")
+
+#: conda's solver in these tests (``classic``; ``rattler`` with conda-rattler-solver)
+TEST_SOLVER = os.environ.get("CONDA_GUARD_TEST_SOLVER", "classic")
 
 
 @pytest.fixture(scope="session")
@@ -72,7 +76,7 @@ def guard_config(
     def write(**plugins: Any) -> Path:
         lines = [
             "offline: true",
-            "solver: classic",
+            f"solver: {TEST_SOLVER}",
             "channel_priority: flexible",
             "auto_update_conda: false",
             "notify_outdated_conda: false",

@@ -31,7 +31,7 @@ from .binaries_helpers import (
     make_package,
     with_cc,
 )
-from .conda_fixtures import hash_tree
+from .conda_fixtures import TEST_SOLVER, hash_tree
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -91,7 +91,7 @@ def app_env(link_channel: Path, tmp_path: Path, monkeypatch, conda_cli, tmp_env)
 
     condarc = tmp_path / "condarc"
     condarc.write_text(
-        "offline: true\nsolver: classic\n"
+        f"offline: true\nsolver: {TEST_SOLVER}\n"
         f"channels: [{link_channel.as_uri()}]\n"
         f"pkgs_dirs: [{tmp_path / 'pkgs'}]\n"
     )

@@ -249,8 +249,15 @@ def test_remove_warns_in_warn_mode(cuda_env: Path, conda_cli):
         "remove", "-p", cuda_env, "cudatoolkit", "--dry-run", raises=DryRunExit
     )
     assert (
+        "MEDIUM [explicit-spec] cudatoolkit, which you asked for ('cudatoolkit=11.1'), "
+        "is removed" in err
+    )
+    # classic removes pytorch with it; rattler keeps pytorch as its CPU build
+    assert (
         "MEDIUM [explicit-spec] pytorch, which you asked for ('pytorch=1.11.0'), "
         "is removed" in err
+    ) != (
+        f"[gpu-to-cpu] pytorch 1.11.0 {PYTORCH_CUDA_BUILD} (CUDA) is replaced by" in err
     )
 
 
