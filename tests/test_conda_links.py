@@ -153,3 +153,35 @@ def test_ignored_rule_is_not_reported(app_env: Path, conda_cli, monkeypatch):
     out, err, code = conda_cli("install", "-p", app_env, "-y", "libfoo=2")
     assert "link check" not in err
     assert (app_env / "lib" / "libfoo.so.2").exists()
+
+
+def _broken_check_links(*args, **kwargs):
+    raise RuntimeError("elf boom")
+
+
+@with_cc
+def test_link_check_failure_open_warns(app_env: Path, conda_cli, monkeypatch):
+    import conda_guard.binaries
+
+    monkeypatch.setattr(conda_guard.binaries, "check_links", _broken_check_links)
+    out, err, code = conda_cli("install", "-p", app_env, "-y", "libfoo=2")
+    assert "the ABI check was skipped (RuntimeError: elf boom)" in err
+    assert (app_env / "lib" / "libfoo.so.2").exists()
+
+
+@with_cc
+def test_link_check_failure_closed_stops(app_env: Path, conda_cli, monkeypatch):
+    from conda.base.context import reset_context
+
+    import conda_guard.binaries
+
+    monkeypatch.setenv("CONDA_PLUGINS_GUARD_ON_ERROR", "closed")
+    reset_context()
+    monkeypatch.setattr(conda_guard.binaries, "check_links", _broken_check_links)
+    before = hash_tree(app_env)
+    out, err, exc = conda_cli(
+        "install", "-p", app_env, "-y", "libfoo=2", raises=CondaMultiError
+    )
+    assert [type(e).__name__ for e in exc.value.errors] == ["GuardInternalError"]
+    assert "(RuntimeError: elf boom)" in str(exc.value)
+    assert hash_tree(app_env) == before
