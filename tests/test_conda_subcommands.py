@@ -332,3 +332,25 @@ def test_guard_errors_are_one_line_exit_2(guard_config, conda_cli, tmp_path: Pat
     assert code == 2
     reason = "not a conda prefix (no conda-meta directory)"
     assert err == f"conda-guard: error: {tmp_path}: {reason}\n"
+
+
+def test_diff_solves_against_condas_channels(cuda_env: Path, conda_cli, monkeypatch):
+    import conda_guard.solve
+    from conda_guard.exceptions import UsageError
+
+    seen = []
+
+    def fake_propose(args, current):
+        seen.append((list(args.channel), args.channel_priority))
+        raise UsageError("stop here")
+
+    monkeypatch.setattr(conda_guard.solve, "propose", fake_propose)
+    out, err, code = conda_cli("guard", "diff", "-p", cuda_env, "--install", "filelock")
+    assert code == 2 and err == "conda-guard: error: stop here\n"
+    ((channels, priority),) = seen
+    assert [c.rsplit("/", 1)[-1] for c in channels] == [
+        "conda-forge",
+        "pytorch",
+        "nvidia",
+    ]
+    assert priority == "flexible"

@@ -119,11 +119,14 @@ def execute(argv: Sequence[str] | argparse.Namespace) -> int:
     else:
         args = build_parser().parse_args(list(argv))
         args.cmd = "guard"
-        context.__init__(argparse_args=args)
+        # conda reads every attribute as a setting: unset (None) ones must go
+        given = {k: v for k, v in vars(args).items() if v is not None}
+        context.__init__(argparse_args=argparse.Namespace(**given))
     command = getattr(args, "command", None)
     if command in STRICT_HELP:
         return run_strict(args, command)
     _resolve_prefix(args, command)
+    _solve_defaults(args)
     from ..cli import run
 
     return run(args)
@@ -139,6 +142,21 @@ def _resolve_prefix(args: argparse.Namespace, command: str | None) -> None:
     if getattr(args, "name", None) or command in ("history", "check", "diff"):
         args.prefix = context.target_prefix
         args.name = None
+
+
+def _solve_defaults(args: argparse.Namespace) -> None:
+    """A dry-run solve uses conda's channels and channel priority unless given."""
+    from conda.base.context import context
+
+    from ..solve import wants_solve
+
+    if not wants_solve(args):
+        return
+    if not getattr(args, "channel", None):
+        args.channel = list(context.channels)
+    if getattr(args, "channel_priority", None) is None:
+        priority = getattr(context.channel_priority, "value", context.channel_priority)
+        args.channel_priority = str(priority).lower()
 
 
 def _say(text: str) -> None:
