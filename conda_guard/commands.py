@@ -168,7 +168,8 @@ def run_diff(args: argparse.Namespace) -> int:
         links, link_notes = link_checks(before, after, args.links)
         analysis = analyze(before, after, policy=policy, extra=links, notes=link_notes)
     emit(analysis, args)
-    return exit_code(analysis.all_findings(), policy)
+    # the comparisons (batch solve) inform; what the command would do decides
+    return exit_code(analysis.findings, policy)
 
 
 def _require_prefix(args: argparse.Namespace) -> str:
@@ -265,7 +266,7 @@ def run_check(args: argparse.Namespace) -> int:
         notes=tuple(notes),
     ).extend(findings=extra)
     emit(analysis, args)
-    return exit_code(analysis.all_findings(), policy)
+    return exit_code(analysis.findings, policy)
 
 
 def _pip_findings(dists: dict[str, tuple[str, ...]]) -> list[Finding]:

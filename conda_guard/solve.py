@@ -753,12 +753,16 @@ def one_shot_command(
     channels: Sequence[str],
     *,
     strict: bool = False,
+    labels: Mapping[str, str] | None = None,
 ) -> str:
-    """``conda create -n NAME --override-channels -c … spec…`` for a batch solve."""
+    """``conda create -n NAME --override-channels -c … spec…`` for a batch solve.
+
+    Channels served by ``--custom-channel`` are written by their name.
+    """
     name = Path(current.prefix).name if current.prefix else "NAME"
     parts = ["conda", "create", "-n", name, "--override-channels"]
     for ch in channels:
-        parts += ["-c", ch]
+        parts += ["-c", (labels or {}).get(channel_name(ch), ch)]
     if strict:
         parts.append("--strict-channel-priority")
     parts += list(specs)
@@ -921,7 +925,11 @@ def propose_plan(
                     "a one-shot solve of the history specs plus the request works"
                     f" ({len(other.get('records', ()))} packages): "
                     + one_shot_command(
-                        current, plan.batch_specs, channels, strict=priority == "strict"
+                        current,
+                        plan.batch_specs,
+                        channels,
+                        strict=priority == "strict",
+                        labels=labels,
                     )
                 )
             _raise_failed(
@@ -949,7 +957,11 @@ def propose_plan(
     if batch or plan.mode == "batch":
         commands.append(
             one_shot_command(
-                current, plan.batch_specs, channels, strict=priority == "strict"
+                current,
+                plan.batch_specs,
+                channels,
+                strict=priority == "strict",
+                labels=labels,
             )
         )
         result = outcome.results.get("batch")

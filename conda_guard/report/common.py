@@ -28,15 +28,19 @@ def severity_counts(findings: tuple[Finding, ...]) -> dict[str, int]:
 
 def headline(analysis: Analysis) -> str:
     """``conda-guard: 2 findings (1 high, 1 medium) in 14 changes``."""
-    findings = analysis.all_findings()
+    findings = analysis.findings
     if analysis.before is analysis.after:  # a check of one state
         scope = f"{analysis.after.source} ({plural(len(analysis.after), 'package')})"
     else:
         scope = plural(len(analysis.changes), "change")
+    side = sum(len(c.analysis.findings) for c in analysis.comparisons)
+    tail = f"; {plural(side, 'finding')} in the comparisons below" if side else ""
     if not findings:
-        return f"conda-guard: no findings in {scope}"
+        return f"conda-guard: no findings in {scope}{tail}"
     counts = ", ".join(f"{n} {sev}" for sev, n in severity_counts(findings).items())
-    return f"conda-guard: {plural(len(findings), 'finding')} ({counts}) in {scope}"
+    return (
+        f"conda-guard: {plural(len(findings), 'finding')} ({counts}) in {scope}{tail}"
+    )
 
 
 def state_line(state) -> str:

@@ -35,6 +35,6 @@ def render_json(analysis: Analysis) -> dict[str, Any]:
     out["commands"] = list(analysis.commands)
     out["summary"] = {
         "changes": len(analysis.changes),
-        "findings": severity_counts(analysis.all_findings()),
+        "findings": severity_counts(analysis.findings),
     }
     return out
