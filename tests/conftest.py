@@ -20,7 +20,8 @@ settings.load_profile("ci" if os.environ.get("CI") else "dev")
 HAVE_CONDA = importlib.util.find_spec("conda") is not None
 
 if HAVE_CONDA:
-    pytest_plugins = ["conda.testing.fixtures"]
+    # conda's own fixtures (conda_cli, tmp_env, ...) and ours built on them
+    pytest_plugins = ["conda.testing.fixtures", "tests.conda_fixtures"]
 
 
 def pytest_collection_modifyitems(

@@ -196,3 +196,21 @@ def test_policy_filters(policy, expected):
     assert {f.rule for f in a.findings} == expected
     if not expected:
         assert any("not shown" in n for n in a.notes)
+
+
+def test_cuda_to_cpu_stack_is_one_finding_naming_the_requested_package():
+    pt = ("pytorch-2.1.0-py3.11_cuda11.8_cudnn8.7.0_0", "pytorch-2.1.0-py3.11_cpu_0")
+    tv = ("torchvision-0.16.0-py311_cu118", "torchvision-0.16.0-py311_cpu")
+    before = state(real(pt[0], "pytorch"), real(tv[0], "pytorch"))
+    after = state(
+        real(pt[1], "pytorch"),
+        real(tv[1], "pytorch"),
+        explicit={"torchvision": "torchvision"},
+    )
+    f = only(analyze(before, after), "gpu-to-cpu")
+    assert f.message.startswith(
+        "torchvision 0.16.0 py311_cu118 (CUDA) is replaced by 0.16.0 py311_cpu (CPU) "
+        "(with pytorch)"
+    )
+    assert [p.name for p in f.packages] == ["torchvision", "pytorch"]
+    assert any("'pytorch-cuda 11.8.*'" in e for e in f.evidence)

@@ -40,29 +40,48 @@ def _evidence(change: Change) -> list[str]:
     return ev
 
 
+def _primary(switched: list[Change], ctx: RuleContext) -> Change:
+    """The change to name first: a requested package, else the one with most deps
+    (``pytorch`` rather than its ``pytorch-mutex`` metapackage)."""
+    return max(
+        switched,
+        key=lambda c: (
+            c.name in ctx.explicit,
+            len(c.after.depends) if c.after else 0,
+            c.name,
+        ),
+    )
+
+
 def check(ctx: RuleContext) -> Iterator[Finding]:
-    """Yield findings for CUDA → CPU variant switches and a removed CUDA runtime."""
+    """Yield one finding for the CUDA → CPU switches and one for a removed runtime."""
     table = ctx.table
-    for change in ctx.changes:
-        gpu = change.variants.get("gpu")
-        if gpu and gpu[0] == "cuda" and gpu[1] == "cpu":
-            assert change.before and change.after
-            yield finding(
-                RULE,
-                f"{change.name} {change.before.version} {change.before.build} (CUDA) "
-                f"is replaced by {change.after.version} {change.after.build} (CPU): "
-                f"GPU support is lost",
-                [change],
-                evidence=[
-                    *_evidence(change),
-                    (
-                        "CPU builds win when the solver sees no '__cuda' virtual "
-                        "package (no driver detected, CONDA_OVERRIDE_CUDA set empty) "
-                        "or when a CUDA build conflicts with the request"
-                    ),
-                ],
-                why=ctx.why(change.name),
-            )
+    switched = [
+        c
+        for c in ctx.changes
+        if c.variants.get("gpu") == ("cuda", "cpu") and c.before and c.after
+    ]
+    if switched:
+        main = _primary(switched, ctx)
+        assert main.before and main.after
+        others = [c.name for c in switched if c is not main]
+        also = f" (with {', '.join(others)})" if others else ""
+        yield finding(
+            RULE,
+            f"{main.name} {main.before.version} {main.before.build} (CUDA) "
+            f"is replaced by {main.after.version} {main.after.build} (CPU){also}: "
+            f"GPU support is lost",
+            [main, *(c for c in switched if c is not main)],
+            evidence=[
+                *(line for c in switched for line in _evidence(c)),
+                (
+                    "CPU builds win when the solver sees no '__cuda' virtual "
+                    "package (no driver detected, CONDA_OVERRIDE_CUDA set empty) "
+                    "or when a CUDA build conflicts with the request"
+                ),
+            ],
+            why=ctx.why(main.name),
+        )
     # CUDA runtime removed while CUDA builds stay.
     removed = [c for c in ctx.changes_in("cuda") if c.kind is ChangeKind.REMOVED]
     if not removed:
