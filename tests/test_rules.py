@@ -208,9 +208,9 @@ def test_cuda_to_cpu_stack_is_one_finding_naming_the_requested_package():
         explicit={"torchvision": "torchvision"},
     )
     f = only(analyze(before, after), "gpu-to-cpu")
-    assert f.message.startswith(
-        "torchvision 0.16.0 py311_cu118 (CUDA) is replaced by 0.16.0 py311_cpu (CPU) "
-        "(with pytorch)"
+    assert f.message == (
+        "torchvision 0.16.0 py311_cu118 (CUDA) is replaced by 0.16.0 py311_cpu (CPU): "
+        "GPU support is lost; pytorch switches to CPU with it"
     )
     assert [p.name for p in f.packages] == ["torchvision", "pytorch"]
     assert any("'pytorch-cuda 11.8.*'" in e for e in f.evidence)

@@ -65,12 +65,12 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         main = _primary(switched, ctx)
         assert main.before and main.after
         others = [c.name for c in switched if c is not main]
-        also = f" (with {', '.join(others)})" if others else ""
+        also = f"; {', '.join(others)} switches to CPU with it" if others else ""
         yield finding(
             RULE,
             f"{main.name} {main.before.version} {main.before.build} (CUDA) "
-            f"is replaced by {main.after.version} {main.after.build} (CPU){also}: "
-            f"GPU support is lost",
+            f"is replaced by {main.after.version} {main.after.build} (CPU): "
+            f"GPU support is lost{also}",
             [main, *(c for c in switched if c is not main)],
             evidence=[
                 *(line for c in switched for line in _evidence(c)),
