@@ -9,22 +9,18 @@ failure is an :class:`~conda_guard.exceptions.InputError` naming the file.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from importlib import import_module
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from conda_guard.exceptions import InputError, UsageError
-from conda_guard.readers.conda_list import read_conda_list_export, read_conda_list_json
-from conda_guard.readers.conda_lock import read_conda_lock
-from conda_guard.readers.env_yaml import read_env_specs, read_env_yaml
-from conda_guard.readers.explicit import read_explicit
-from conda_guard.readers.history import History, parse_history
-from conda_guard.readers.pixi_lock import read_pixi_lock
-from conda_guard.readers.prefix import read_prefix, read_prefix_revision
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
 
     from conda_guard.models import State
+    from conda_guard.readers.history import History, parse_history
 
 __all__ = [
     "FORMATS",
@@ -35,16 +31,49 @@ __all__ = [
     "read_state",
 ]
 
-#: format name → reader ``(path, *, platform=None, environment=None) -> State``
-FORMATS: dict[str, Callable[..., State]] = {
-    "prefix": read_prefix,
-    "explicit": read_explicit,
-    "conda-lock": read_conda_lock,
-    "pixi-lock": read_pixi_lock,
-    "env-yaml": read_env_yaml,
-    "conda-list-json": read_conda_list_json,
-    "conda-list-export": read_conda_list_export,
+#: format name → (module, function) of its reader; imported on first use so
+#: that reading a prefix does not load the YAML or lock-file readers.
+_READERS = {
+    "prefix": ("prefix", "read_prefix"),
+    "explicit": ("explicit", "read_explicit"),
+    "conda-lock": ("conda_lock", "read_conda_lock"),
+    "pixi-lock": ("pixi_lock", "read_pixi_lock"),
+    "env-yaml": ("env_yaml", "read_env_yaml"),
+    "conda-list-json": ("conda_list", "read_conda_list_json"),
+    "conda-list-export": ("conda_list", "read_conda_list_export"),
 }
+_LAZY = {
+    "History": ("history", "History"),
+    "parse_history": ("history", "parse_history"),
+    "read_env_specs": ("env_yaml", "read_env_specs"),
+}
+
+
+def _load(module: str, attr: str) -> Any:
+    return getattr(import_module(f"{__name__}.{module}"), attr)
+
+
+class _Formats(Mapping):
+    """format name → reader ``(path, *, platform=None, environment=None) -> State``."""
+
+    def __getitem__(self, name: str) -> Callable[..., State]:
+        return _load(*_READERS[name])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_READERS)
+
+    def __len__(self) -> int:
+        return len(_READERS)
+
+
+FORMATS: Mapping[str, Callable[..., State]] = _Formats()
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return _load(*_LAZY[name])
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 _REVISION_RE = re.compile(r"(.+)@(\d+)")
 _HEAD_BYTES = 65536
@@ -120,6 +149,6 @@ def read_state(
     if m and not Path(text).exists() and Path(m.group(1)).is_dir():
         if fmt not in (None, "prefix"):
             raise UsageError(f"{text}: '@N' revisions exist only for prefixes")
-        return read_prefix_revision(m.group(1), int(m.group(2)))
+        return _load("prefix", "read_prefix_revision")(m.group(1), int(m.group(2)))
     name = fmt or detect(text)
     return FORMATS[name](text, platform=platform, environment=environment)
