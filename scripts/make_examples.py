@@ -1,9 +1,13 @@
-"""Build the example environments the documentation runs conda-guard on.
+"""Build the example environments: ``examples/ml-env`` (README) and the ones
+the documentation runs conda-guard on (``docs/examples/``).
 
 Each example is a conda prefix (``conda-meta`` only: one PrefixRecord JSON per
 package, without files, and a ``conda-meta/history`` with one section per
-command), made by real py-rattler solves over real records in ../shared/data,
-the way ``scripts/make_example.py`` makes ``examples/ml-env``:
+command), made by real py-rattler solves over real records in ../shared/data:
+
+- ``ml-env`` (in ``examples/``): ``create python=3.12 numpy=1.26 lightgbm``,
+  ``install pandas``, ``install "numpy>=2"`` (lightgbm stays: its numpy
+  dependency has no upper bound).
 
 - ``blas-env``: ``create numpy``, then ``install pytorch`` (the conda-forge
   ``cpu_mkl`` build switches BLAS from OpenBLAS to MKL and OpenMP to LLVM).
@@ -20,8 +24,9 @@ the way ``scripts/make_example.py`` makes ``examples/ml-env``:
   meet the request with the CPU build.
 
 Records keep their real channel (``https://conda.anaconda.org/<channel>/``).
-Run from the repository root: ``python docs/examples/make_examples.py
-[--out DIR] [NAME ...]`` (default: every example, into docs/examples/).
+Run from the repository root: ``python scripts/make_examples.py
+[--out DIR] [NAME ...]`` (default: every example, into examples/ and
+docs/examples/; ``--out`` puts them all under DIR).
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -49,13 +55,28 @@ try:  # py-rattler >= 0.27 wraps build strings; 0.26 takes a str
 except ImportError:  # pragma: no cover - depends on the installed py-rattler
     BuildString = str
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "examples"
+#: examples that live outside docs/examples
+OUT_OF = {"ml-env": ROOT / "examples"}
 HARVESTED = ROOT.parent / "shared" / "data" / "channels" / "harvested"
 VIRTUAL = [("__glibc", "2.35", "0"), ("__unix", "0", "0"), ("__linux", "5.15", "0")]
 
 #: name -> (channel set, [(date, command, specs, keep installed)])
 EXAMPLES = {
+    "ml-env": (
+        "harvested",
+        [
+            (
+                "2026-03-02 10:15:07",
+                "create -n ml python=3.12 numpy=1.26 lightgbm",
+                ["python=3.12", "numpy=1.26", "lightgbm"],
+                False,
+            ),
+            ("2026-05-19 16:40:51", "install pandas", ["pandas"], True),
+            ("2026-11-20 09:03:12", "install numpy>=2", ["numpy>=2"], True),
+        ],
+    ),
     "blas-env": (
         "harvested",
         [
@@ -123,10 +144,24 @@ EXAMPLES = {
 }
 
 
+_SPEC = re.compile(r"([A-Za-z0-9_.\-]+)\s*(.*)")
+
+
+def spec_name(spec: str) -> str:
+    """The package name of a command-line spec (``numpy>=2`` -> ``numpy``)."""
+    m = _SPEC.fullmatch(spec.strip())
+    return m.group(1) if m else spec
+
+
 def spec_for_rattler(spec: str) -> str:
-    """``name=1.2`` (conda's fuzzy ``=``) -> ``name 1.2.*``."""
-    name, _, version = spec.partition("=")
-    return f"{name} {version}.*" if version else name
+    """``name=1.2`` (conda's fuzzy ``=``) -> ``name 1.2.*``; ``a>=2`` -> ``a >=2``."""
+    m = _SPEC.fullmatch(spec.strip())
+    if not m:
+        return spec
+    name, rest = m.groups()
+    if rest.startswith("=") and not rest.startswith("=="):
+        return f"{name} {rest[1:]}.*"
+    return f"{name} {rest}".strip()
 
 
 def pytorch_channels(root: Path) -> dict[str, Path]:
@@ -166,9 +201,10 @@ async def build(
     channels: list[tuple[str, Path]],
     steps: list,
     gw: Gateway,
-    out_root: Path = OUT,
+    out_root: Path | None = None,
 ) -> None:
-    """Solve ``steps`` in order and write the prefix ``docs/examples/<name>``."""
+    """Solve ``steps`` in order and write the prefix ``<out_root>/<name>``."""
+    out_root = out_root or OUT_OF.get(name, OUT)
     sources = [Channel(path.resolve().as_uri()) for _, path in channels]
     real_name = {path.resolve().as_uri(): label for label, path in channels}
     vps = [
@@ -180,7 +216,7 @@ async def build(
     history = []
     for date, cmd, specs, keep in steps:
         for s in specs:
-            requested[s.split("=")[0]] = s
+            requested[spec_name(s)] = s
         solved = await solve(
             sources=sources,
             specs=[spec_for_rattler(s) for s in requested.values()],
@@ -256,7 +292,7 @@ async def main() -> int:
             ],
         }
         args = sys.argv[1:]
-        out_root = OUT
+        out_root = None
         if args[:1] == ["--out"]:
             out_root, args = Path(args[1]), args[2:]
         for name in args or list(EXAMPLES):
