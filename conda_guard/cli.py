@@ -42,10 +42,12 @@ states (auto-detected; --format forces one):
   export` YAML with builds, `conda list --json` or `conda list --export` output.
 
 examples:
-  conda-guard diff examples/before.explicit.txt examples/after.explicit.txt
-  conda-guard diff ~/miniconda3/envs/ml@2 ~/miniconda3/envs/ml
-  conda-guard diff -p ~/miniconda3/envs/ml --install pytorch -c conda-forge
-  conda-guard diff pixi.lock.orig pixi.lock --markdown
+  conda-guard diff examples/ml-env@1 examples/ml-env
+  conda-guard diff ~/miniconda3/envs/ml@2 ~/miniconda3/envs/ml --json
+  conda-guard diff -n ml --install pytorch -c conda-forge
+  conda-guard diff -n ml --update-all --batch
+  git show HEAD~1:pixi.lock > old.pixi.lock
+  conda-guard diff old.pixi.lock pixi.lock --markdown
 
 exit status: 0 nothing at or above --fail-on, 1 findings at or above
 --fail-on, 2 bad input or usage.

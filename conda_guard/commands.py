@@ -154,7 +154,7 @@ def run_diff(args: argparse.Namespace) -> int:
     read = {"platform": args.platform, "environment": args.environment}
     before = read_state(before_ref, args.before_format or args.format, **read)
     if solving:
-        proposal = propose(args, before)
+        proposal = propose(args, before, policy=policy)
         links, link_notes = link_checks(before, proposal.incremental, args.links)
         analysis = analyze(
             before,

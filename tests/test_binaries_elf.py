@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -284,3 +285,22 @@ def test_real_system_libraries_match_readelf(path):
         assert set(versions) == readelf_needs(path, library), library
     if info.version_defs:
         assert list(info.version_defs) == _readelf_defs(path)
+
+
+def test_offset_beyond_ssize_t_is_a_read_error(tmp_path):
+    """Regression (found by hypothesis): a program-header offset of 2**64-1 made
+    mmap.seek raise OverflowError instead of the reader's BinaryReadError."""
+    import shutil
+
+    from conda_guard.binaries.elf import read_elf
+    from conda_guard.binaries.formats import BinaryReadError
+
+    true = shutil.which("true")
+    data = bytearray(Path(true).read_bytes()) if true else bytearray()
+    if data[:5] != b"\x7fELF\x02":
+        pytest.skip("needs a 64-bit ELF executable (/bin/true)")
+    data[0x20:0x28] = (2**64 - 1).to_bytes(8, "little")  # e_phoff
+    path = tmp_path / "broken"
+    path.write_bytes(bytes(data))
+    with pytest.raises(BinaryReadError, match="malformed ELF"):
+        read_elf(path)

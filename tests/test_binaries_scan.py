@@ -132,8 +132,8 @@ def test_without_pyelftools_the_check_says_so(monkeypatch, tmp_path):
     assert report.findings == ()
     assert report.notes == (
         (
-            "link-level checks skipped: pyelftools is not installed "
-            "(pip install 'conda-guard[elf]')"
+            "link-level checks skipped: pyelftools, a dependency of "
+            "conda-guard, is not importable (pip install pyelftools)"
         ),
     )
 

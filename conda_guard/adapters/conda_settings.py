@@ -121,8 +121,9 @@ def declare_settings() -> Iterator[CondaSetting]:
     yield CondaSetting(
         name=C.SETTING_REPORT,
         description=(
-            "conda-guard: 'summary' (default) prints one line per finding above "
-            "conda's plan; 'full' adds evidence, dependency paths and the changes."
+            "conda-guard: 'summary' (default) prints each finding with its key "
+            "evidence above conda's plan; 'full' adds every evidence line, the "
+            "dependency paths and the changes."
         ),
         parameter=PrimitiveParameter(
             "summary",

@@ -99,6 +99,7 @@ def _read_mapped(path: Path, data: mmap.mmap) -> BinaryInfo:
         IndexError,
         KeyError,
         OSError,
+        OverflowError,  # an offset too large for mmap.seek (found by hypothesis)
     ) as exc:
         raise BinaryReadError(f"{path}: malformed ELF: {exc}") from exc
 

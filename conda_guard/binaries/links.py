@@ -232,8 +232,8 @@ def check_links(
             (),
             (
                 (
-                    "link-level checks skipped: pyelftools is not installed "
-                    "(pip install 'conda-guard[elf]')"
+                    "link-level checks skipped: pyelftools, a dependency of "
+                    "conda-guard, is not importable (pip install pyelftools)"
                 ),
             ),
             check.stats,
