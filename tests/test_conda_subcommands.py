@@ -341,7 +341,7 @@ def test_diff_solves_against_condas_channels(cuda_env: Path, conda_cli, monkeypa
 
     seen = []
 
-    def fake_propose(args, current):
+    def fake_propose(args, current, *, policy=None):
         seen.append((list(args.channel), args.channel_priority))
         raise UsageError("stop here")
 
