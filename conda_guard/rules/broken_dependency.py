@@ -38,11 +38,11 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             ]
             if not users:
                 continue
+            names = sorted({r.name for r, _ in users})
+            verb = "depends" if len(names) == 1 else "depend"
             yield finding(
                 RULE,
-                f"{change.name} is removed but "
-                + ", ".join(sorted({r.name for r, _ in users}))
-                + " still depend on it",
+                f"{change.name} is removed but {', '.join(names)} still {verb} on it",
                 [change],
                 evidence=[
                     record_evidence(change),
