@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import time
 from pathlib import Path
 
 import pytest
@@ -327,8 +326,9 @@ def test_revision_without_history():
 # --- speed ------------------------------------------------------------------
 
 
-def test_reading_1000_records_is_fast(tmp_path):
-    """Copies of real records under new names: 1,000 json files."""
+def test_reading_1000_records(tmp_path):
+    """Copies of real records under new names: 1,000 json files (speed: see
+    tests/bench/test_bench_parsers.py)."""
     meta = tmp_path / "env" / "conda-meta"
     meta.mkdir(parents=True)
     sources = [
@@ -345,12 +345,10 @@ def test_reading_1000_records_is_fast(tmp_path):
         (meta / f"{data['name']}-{data['version']}-{data['build']}.json").write_text(
             json.dumps(data)
         )
-    read_prefix(tmp_path / "env")  # warm the file cache
-    start = time.perf_counter()
     state = read_prefix(tmp_path / "env")
-    elapsed = time.perf_counter() - start
     assert len(state) == 1000
-    assert elapsed < 0.5, f"reading 1,000 records took {elapsed:.3f}s"
+    assert f"{sources[0]['name']}-0" in state
+    assert f"{sources[1]['name']}-1" in state
 
 
 def test_egg_info_forms(tmp_path):
