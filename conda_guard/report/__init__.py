@@ -4,9 +4,8 @@ decide, print or exit.
 
 from __future__ import annotations
 
-from .common import headline as summary_line
 from .json import render_json
 from .markdown import render_markdown
 from .text import render_text
 
-__all__ = ["render_json", "render_markdown", "render_text", "summary_line"]
+__all__ = ["render_json", "render_markdown", "render_text"]

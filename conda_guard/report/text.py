@@ -55,7 +55,7 @@ def _change_rows(changes: tuple[Change, ...]) -> list[str]:
     return rows
 
 
-def _finding(f: Finding, color: bool) -> list[str]:
+def _finding(f: Finding) -> list[str]:
     lines = [f"  [{f.rule}] {f.message}"]
     for p in f.packages:
         lines.append(f"      {p.name}: {_record(p.before)} -> {_record(p.after)}")
@@ -76,7 +76,7 @@ def _findings(findings: tuple[Finding, ...], color: bool, summary: bool) -> list
             continue
         out.append(f"{_sev(sev, color)} ({len(group)})")
         for f in group:
-            out += [f"  [{f.rule}] {f.message}"] if summary else _finding(f, color)
+            out += [f"  [{f.rule}] {f.message}"] if summary else _finding(f)
         out.append("")
     return out
 
