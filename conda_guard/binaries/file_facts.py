@@ -108,8 +108,10 @@ class DiskFileFacts:
         out: list[ExtensionApi] = []
         unknown = False
         for relpath in files:
-            if not is_shared_object(relpath) or os.path.islink(root / relpath):
+            if not is_shared_object(relpath) or not _inside(relpath):
                 continue
+            if os.path.islink(root / relpath):
+                continue  # the file it points to is listed (and read) itself
             result = scanner.numpy_api(relpath)
             if result is None:
                 unknown = True
@@ -119,6 +121,12 @@ class DiskFileFacts:
         if unknown and all(e.api is NumpyApi.NONE for e in out):
             return None
         return tuple(sorted(out, key=lambda e: e.file))
+
+
+def _inside(relpath: str) -> bool:
+    """A relative path that stays below its root (no ``..``, not absolute)."""
+    parts = relpath.replace("\\", "/").split("/")
+    return not os.path.isabs(relpath) and bool(parts[0]) and ".." not in parts
 
 
 def installed_files(prefix: Path, record: Record) -> tuple[str, ...] | None:

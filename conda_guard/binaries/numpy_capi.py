@@ -20,17 +20,19 @@ module name it imports is a string literal that stays in the binary
   picked at run time from ``numpy.__version__``: the binary holds the pieces,
   never the full module name, and works on 1.x and 2.x. pybind11 < 2.12
   imports the literal ``numpy.core.multiarray`` and reads NumPy 1.x struct
-  layouts: under numpy 2 it imports but returns wrong data (seen: an
-  ``array_t`` of 3 doubles filled with 2.0, ``itemsize`` 0), so it counts
-  as built for 1.x.
+  layouts: under numpy 2 it imports, and what relies on dtype sizes goes
+  wrong (seen: ``itemsize`` 0, ``array_t(3)`` filled with one value;
+  pybind/pybind11#5009), so it counts as built for 1.x.
 - nanobind exchanges arrays through DLPack and the buffer protocol: no
   ``_ARRAY_API``, no C-API. A module naming none of this uses no C-API.
 
 So a module naming ``numpy._core._multiarray_umath`` and a capsule is
 :attr:`NumpyApi.V2`; one naming only the 1.x module names and a capsule is
 :attr:`NumpyApi.V1`; anything else :attr:`NumpyApi.NONE`. docs/numpy-capi.md
-has the evidence. Files are searched through ``mmap`` (bounded memory, no
-parsing), falling back to chunked reads; bad files never raise.
+has the evidence (real builds, run under both NumPy versions). Files are
+searched through ``mmap`` (bounded memory, no parsing; each needle only when
+the decision needs it), falling back to chunked reads for files that cannot
+be mapped; bad files never raise.
 :mod:`conda_guard.binaries.file_facts` applies this to the files of a
 package. Standard library only.
 """
@@ -41,9 +43,12 @@ import mmap
 import os
 import re
 import stat
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from conda_guard.facts import NumpyApi
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 #: Bumped when the classification changes; cached answers of other versions are redone.
 CLASSIFIER_VERSION = 1
@@ -53,11 +58,11 @@ _V1 = b"numpy.core._multiarray_umath"
 _V1_OLD = (b"numpy.core.multiarray", b"numpy.core.umath")
 _CAPSULES = (b"_ARRAY_API", b"_UFUNC_API")
 _HEADERS = b"_API is NULL pointer"  # numpy's _import_array/_import_umath, 1.7 to 2.x
-_PYBIND11 = b"pybind11 numpy support requires numpy"  # pybind11 >= 2.2
 _PYBIND11_RUNTIME = b"FAILURE obtaining numpy _ARRAY_API pointer"  # pybind11 >= 2.12
-# every import string above contains one of these; a file without both is NONE
-_ANCHORS = (b"multiarray", b"numpy.core.umath")
-_NEEDLES = (_V2, _V1, *_V1_OLD, *_CAPSULES, _HEADERS, _PYBIND11, _PYBIND11_RUNTIME)
+_MULTIARRAY = b"multiarray"
+# every verdict but "no C-API" needs one of these (the first test of a file)
+_GATE = (_MULTIARRAY, _V1_OLD[1])
+_NEEDLES = (_V2, _V1, *_V1_OLD, *_CAPSULES, _HEADERS, _PYBIND11_RUNTIME, _MULTIARRAY)
 _TARGET_AT = b"compiled against NumPy C-API version 0x%x (NumPy "
 _TARGET = re.compile(rb"([0-9]{1,2}\.[0-9]{1,3})\)")
 _CHUNK = 1 << 22
@@ -105,11 +110,19 @@ def is_shared_object(relpath: str) -> bool:
 
 
 def classify_bytes(data: bytes | bytearray | mmap.mmap) -> Classification:
-    """Classify a whole file's bytes (``bytes`` or a read-only ``mmap``)."""
-    if not any(data.find(anchor) >= 0 for anchor in _ANCHORS):
-        return _decide(set(), None)
-    found = {needle for needle in _NEEDLES if data.find(needle) >= 0}
-    return _decide(found, _find_target(data))
+    """Classify a whole file's bytes (``bytes`` or a read-only ``mmap``).
+
+    Needles are searched only as the decision needs them; long needles are
+    cheap to search for, so the short gate comes first and the rest follow.
+    """
+    memo: dict[bytes, bool] = {}
+
+    def has(needle: bytes) -> bool:
+        if needle not in memo:
+            memo[needle] = data.find(needle) >= 0
+        return memo[needle]
+
+    return _decide(has, lambda: _find_target(data))
 
 
 def classify_file(path: str | os.PathLike[str]) -> Classification | None:
@@ -123,7 +136,7 @@ def classify_file(path: str | os.PathLike[str]) -> Classification | None:
             return None
         with open(path, "rb") as stream:
             if os.fstat(stream.fileno()).st_size == 0:
-                return _decide(set(), None)
+                return classify_bytes(b"")
             try:
                 view = mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
             except (OSError, ValueError, OverflowError):
@@ -143,13 +156,11 @@ def _classify_stream(stream) -> Classification:
     tail = b""
     while chunk := stream.read(_CHUNK):
         window = tail + chunk
-        found.update(n for n in (*_NEEDLES, *_ANCHORS) if n in window)
+        found.update(n for n in _NEEDLES if n in window)
         target = target or _find_target(window, final=False)
         tail = window[-keep:]
     target = target or _find_target(tail)
-    if not found.intersection(_ANCHORS):
-        return _decide(set(), None)  # as classify_bytes decides
-    return _decide(found, target)
+    return _decide(found.__contains__, lambda: target)
 
 
 def _find_target(data: bytes | bytearray | mmap.mmap, final: bool = True) -> str | None:
@@ -170,42 +181,49 @@ def _find_target(data: bytes | bytearray | mmap.mmap, final: bool = True) -> str
     return None
 
 
-def _decide(found: set[bytes], target: str | None) -> Classification:
-    capsule = "/".join(c.decode() for c in _CAPSULES if c in found)
-    call = "import_array" if _CAPSULES[0] in found else "import_umath"
-    if capsule and _V2 in found:
-        aim = f"; targets NumPy >= {target}" if target else ""
+def _decide(
+    has: Callable[[bytes], bool], target: Callable[[], str | None]
+) -> Classification:
+    none = Classification(
+        NumpyApi.NONE,
+        f"names neither {_V2.decode()} nor {_V1.decode()} with a C-API capsule: "
+        "no NumPy C-API through import_array",
+    )
+    if not any(has(gate) for gate in _GATE):
+        return none
+    capsule = next((c.decode() for c in _CAPSULES if has(c)), "")
+    if not capsule:
+        return none
+    call = "import_array" if capsule == "_ARRAY_API" else "import_umath"
+    if has(_V2):
+        aim = f"; targets NumPy >= {version}" if (version := target()) else ""
         return Classification(
             NumpyApi.V2,
             f"names {_V2.decode()} and {capsule}: {call} of the NumPy 2.x headers{aim}",
         )
-    if capsule and _V1 in found:
+    if has(_V1):
         return Classification(
             NumpyApi.V1,
             f"names {_V1.decode()} but not {_V2.decode()}, and {capsule}: "
             f"{call} of the NumPy 1.x headers (1.16-1.26)",
         )
-    old = next((n.decode() for n in _V1_OLD if n in found), None)
-    if capsule and old and _HEADERS in found:
+    old = next((n.decode() for n in _V1_OLD if has(n)), None)
+    if old and has(_HEADERS):
         return Classification(
             NumpyApi.V1,
             f"names {old} and {capsule}: {call} of the NumPy 1.x headers (< 1.16)",
         )
-    if capsule and old:
+    if old:
         return Classification(
             NumpyApi.V1,
             f"names {old} and {capsule}: NumPy support of pybind11 < 2.12, "
             "which reads NumPy 1.x struct layouts (under NumPy 2 it imports but "
             "misreads dtype sizes)",
         )
-    if _PYBIND11_RUNTIME in found or (_PYBIND11 in found and capsule):
+    if has(_MULTIARRAY) and has(_PYBIND11_RUNTIME):
         return Classification(
             NumpyApi.NONE,
             "NumPy support of pybind11 >= 2.12: picks numpy.core or numpy._core at "
             "run time, works with NumPy 1.x and 2.x",
         )
-    return Classification(
-        NumpyApi.NONE,
-        f"names neither {_V2.decode()} nor {_V1.decode()} with a C-API capsule: "
-        "no NumPy C-API through import_array",
-    )
+    return none
