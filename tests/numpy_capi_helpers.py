@@ -9,7 +9,10 @@ compiles tiny extensions with ``cc``/``c++`` and this interpreter's headers:
   1.26.4 / 2.x headers;
 - ``plain``: no NumPy at all;
 - ``pybind3``/``pybind211``: ``py::array_t<double>`` through pybind11 3.x and
-  2.11.1 (the last release before NumPy 2 support).
+  2.11.1 (the last release before NumPy 2 support);
+- ``cython1``/``cython2``: Cython 3 ``cimport numpy`` + ``cnp.import_array()``,
+  and ``f2py1``/``f2py2``: an f2py wrapper of a C function, each generated and
+  compiled with NumPy 1.26.4 / 2.x (:func:`build_generated`).
 
 Downloads and builds land in one directory shared by the xdist workers of a
 session (``$CONDA_GUARD_TEST_CACHE`` keeps them across sessions), guarded by a
@@ -37,6 +40,7 @@ NUMPY1 = "numpy==1.26.4"
 NUMPY2 = ("numpy==2.2.6", "numpy>=2.3,<3")
 PYBIND11_NEW = ("pybind11>=2.12",)
 PYBIND11_OLD = ("pybind11==2.11.1",)
+CYTHON = ("cython>=3,<4",)
 EXT_SUFFIX = sysconfig.get_config_var("EXT_SUFFIX") or ".so"
 PY_INCLUDE = Path(sysconfig.get_paths()["include"])
 
@@ -76,6 +80,34 @@ PYBIND11_MODULE(@NAME@, m) {
     m.def("itemsize", [](py::array a) { return a.itemsize(); });
 }
 """
+
+
+CYTHON_PYX = """
+# cython: language_level=3
+cimport numpy as cnp
+cnp.import_array()
+def total(cnp.ndarray[cnp.float64_t, ndim=1] a):
+    cdef double s = 0
+    cdef Py_ssize_t i
+    for i in range(a.shape[0]):
+        s += a[i]
+    return s
+"""
+F2PY_PYF = """
+python module @NAME@
+  interface
+    function csum(n, x) result (s)
+      intent(c) csum
+      integer intent(c,hide), depend(x) :: n = len(x)
+      double precision intent(c) :: x(n)
+      double precision :: s
+    end function csum
+  end interface
+end python module @NAME@
+"""
+CSUM_C = (
+    "double csum(int n, double *x) { double s = 0; while (n--) s += x[n]; return s; }"
+)
 
 
 def shared_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -159,9 +191,17 @@ def need_compilers(cxx: bool = False) -> None:
 
 
 def build_module(
-    cache: Path, name: str, template: str, includes: tuple[Path, ...], cxx=False
+    cache: Path,
+    name: str,
+    template: str,
+    includes: tuple[Path, ...],
+    cxx: bool = False,
+    extra: tuple[Path, ...] = (),
 ) -> Path:
-    """Compile ``template`` as extension module ``name`` (once per cache dir)."""
+    """Compile ``template`` (and ``extra`` sources) as extension module ``name``.
+
+    Built once per cache directory.
+    """
     need_compilers(cxx)
     out = cache / "modules" / f"{name}{EXT_SUFFIX}"
     with locked(cache / f"build-{name}.lock"):
@@ -177,12 +217,56 @@ def build_module(
             cmd += ["-undefined", "dynamic_lookup"]
         tmp = out.with_name(out.name + ".tmp")
         done = subprocess.run(
-            [*cmd, str(src), "-o", str(tmp)], capture_output=True, text=True
+            [*cmd, str(src), *map(str, extra), "-o", str(tmp)],
+            capture_output=True,
+            text=True,
         )
         if done.returncode != 0:
             raise RuntimeError(f"compiling {name} failed:\n{done.stderr}")
         os.replace(tmp, out)
     return out
+
+
+def _generate(cmd: list[str], cwd: Path, path: list[Path]) -> None:
+    """Run a code generator (Cython, f2py) in a fresh interpreter."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(map(str, path)))
+    done = subprocess.run(
+        [sys.executable, "-s", *cmd],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{done.stderr}")
+
+
+def build_generated(cache: Path, kind: str, numpy_site: Path, name: str) -> Path:
+    """A Cython (``kind="cython"``) or f2py (``"f2py"``) module, against a NumPy."""
+    need_compilers()
+    out = cache / "modules" / f"{name}{EXT_SUFFIX}"
+    if out.is_file():
+        return out
+    work = cache / "gen" / name
+    include = numpy_include(numpy_site)
+    with locked(cache / f"gen-{name}.lock"):
+        work.mkdir(parents=True, exist_ok=True)
+        if kind == "cython":
+            cython = fetch_wheel(cache, CYTHON)
+            (work / f"{name}.pyx").write_text(CYTHON_PYX)
+            cmd = ["-m", "cython", f"{name}.pyx", "-o", f"{name}.c"]
+            _generate(cmd, work, [cython, numpy_site])
+            source, extra, includes = work / f"{name}.c", (), (include,)
+        else:
+            (work / f"{name}.pyf").write_text(F2PY_PYF.replace("@NAME@", name))
+            _generate(["-m", "numpy.f2py", f"{name}.pyf"], work, [numpy_site])
+            (work / "csum.c").write_text(CSUM_C)
+            f2py_src = numpy_site / "numpy" / "f2py" / "src"
+            source = work / f"{name}module.c"
+            extra = (f2py_src / "fortranobject.c", work / "csum.c")
+            includes = (include, f2py_src)
+    return build_module(cache, name, source.read_text(), includes, extra=extra)
 
 
 def build_all(cache: Path) -> dict[str, Path]:

@@ -36,6 +36,7 @@ from .numpy_capi_helpers import (
     NUMPY1,
     NUMPY2,
     build_all,
+    build_generated,
     fetch_wheel,
     run_with_numpy,
     shared_dir,
@@ -144,6 +145,19 @@ def test_old_pybind11_imports_under_numpy_2_but_misreads_sizes(cache, modules):
     assert outputs["pybind211", "1"] == right
     assert outputs["pybind211", "2"] != right
     assert outputs["pybind211", "2"].strip().endswith(" 0")  # itemsize 0
+
+
+@pytest.mark.cc
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["cython", "f2py"])
+def test_cython_and_f2py_leave_what_the_headers_leave(cache, kind):
+    """Both call numpy's import_array: the headers they were built with decide."""
+    numpy1, numpy2 = fetch_wheel(cache, NUMPY1), fetch_wheel(cache, NUMPY2)
+    old = classify_file(build_generated(cache, kind, numpy1, f"{kind}1"))
+    new = classify_file(build_generated(cache, kind, numpy2, f"{kind}2"))
+    assert old == (NumpyApi.V1, V1_DETAIL)
+    assert new.api is NumpyApi.V2
+    assert new.detail.startswith("names numpy._core._multiarray_umath and _ARRAY_API")
 
 
 # --- robustness, hypothesis --------------------------------------------------
@@ -364,6 +378,9 @@ def test_file_facts_say_none_when_nothing_is_known(tmp_path, packages):
     meta.write_text(json.dumps(data))
     bare = Record(name="oldext", version="1.0", build="py311h0_0", channel="local")
     assert DiskFileFacts(prefix, cache_dir=False).numpy_api(bare, "before") is None
+    # paths that leave the prefix are not read
+    meta.write_text(json.dumps(dict(data, files=["../out.so", "/etc/x.so"])))
+    assert DiskFileFacts(prefix, cache_dir=False).numpy_api(bare, "before") == ()
     # a listed extension that cannot be read proves nothing
     meta.write_text(json.dumps(dict(data, files=[f"{SITE}/gone{EXT_SUFFIX}"])))
     facts = DiskFileFacts(prefix, cache_dir=False)
