@@ -103,6 +103,24 @@ def test_pybind11_leaves_pieces_not_the_module_name(modules):
 
 
 @pytest.mark.cc
+def test_old_pybind11_beside_numpy_2_headers_is_still_1x(modules):
+    """A module built with NumPy 2 headers and a vendored pybind11 < 2.12."""
+    both = modules["capi2"].read_bytes() + modules["pybind211"].read_bytes()
+    got = classify_bytes(both)
+    assert got.api is NumpyApi.V1
+    assert got.detail == (
+        "names numpy._core._multiarray_umath (NumPy 2.x headers) but also "
+        "numpy.core.multiarray and _ARRAY_API: NumPy support of pybind11 < 2.12, "
+        "which reads NumPy 1.x struct layouts (under NumPy 2 it imports but "
+        "misreads dtype sizes)"
+    )
+    assert not fails_at_import(got.detail)
+    new = modules["capi2"].read_bytes() + modules["pybind3"].read_bytes()
+    assert classify_bytes(new).api is NumpyApi.V2
+    assert b"numpy.core.multiarray" not in modules["capi2"].read_bytes()
+
+
+@pytest.mark.cc
 def test_numpy_2_refuses_the_1x_build_and_runs_the_2x_build(cache, modules):
     """The classification is the real break: run each module under each NumPy."""
     numpy1, numpy2 = fetch_wheel(cache, NUMPY1), fetch_wheel(cache, NUMPY2)
@@ -216,6 +234,8 @@ def test_v2_needs_the_capsule_and_says_its_target():
         "1.x headers (< 1.16)"
     )
     assert fails_at_import(old.detail)
+    by_hand = classify_bytes(b"numpy.core.multiarray\0_ARRAY_API\0")
+    assert by_hand.api is NumpyApi.V1 and "without numpy's headers" in by_hand.detail
     ufunc = classify_bytes(b"numpy.core._multiarray_umath\0_UFUNC_API\0")
     assert ufunc.api is NumpyApi.V1 and ": import_umath of " in ufunc.detail
 

@@ -58,11 +58,19 @@ _V1 = b"numpy.core._multiarray_umath"
 _V1_OLD = (b"numpy.core.multiarray", b"numpy.core.umath")
 _CAPSULES = (b"_ARRAY_API", b"_UFUNC_API")
 _HEADERS = b"_API is NULL pointer"  # numpy's _import_array/_import_umath, 1.7 to 2.x
+_PYBIND11 = b"pybind11 numpy support requires numpy"  # pybind11 >= 2.2
 _PYBIND11_RUNTIME = b"FAILURE obtaining numpy _ARRAY_API pointer"  # pybind11 >= 2.12
 _MULTIARRAY = b"multiarray"
 # every verdict but "no C-API" needs one of these (the first test of a file)
 _GATE = (_MULTIARRAY, _V1_OLD[1])
-_NEEDLES = (_V2, _V1, *_V1_OLD, *_CAPSULES, _HEADERS, _PYBIND11_RUNTIME, _MULTIARRAY)
+_NEEDLES = (
+    *(_V2, _V1, *_V1_OLD, *_CAPSULES),
+    *(_HEADERS, _PYBIND11, _PYBIND11_RUNTIME, _MULTIARRAY),
+)
+_PYBIND11_OLD = (
+    "NumPy support of pybind11 < 2.12, which reads NumPy 1.x struct layouts "
+    "(under NumPy 2 it imports but misreads dtype sizes)"
+)
 _TARGET_AT = b"compiled against NumPy C-API version 0x%x (NumPy "
 _TARGET = re.compile(rb"([0-9]{1,2}\.[0-9]{1,3})\)")
 _CHUNK = 1 << 22
@@ -195,6 +203,13 @@ def _decide(
     if not capsule:
         return none
     call = "import_array" if capsule == "_ARRAY_API" else "import_umath"
+    old_pybind11 = has(_V1_OLD[0]) and has(_PYBIND11) and not has(_PYBIND11_RUNTIME)
+    if has(_V2) and old_pybind11:
+        return Classification(
+            NumpyApi.V1,
+            f"names {_V2.decode()} (NumPy 2.x headers) but also {_V1_OLD[0].decode()} "
+            f"and {capsule}: {_PYBIND11_OLD}",
+        )
     if has(_V2):
         aim = f"; targets NumPy >= {version}" if (version := target()) else ""
         return Classification(
@@ -213,12 +228,15 @@ def _decide(
             NumpyApi.V1,
             f"names {old} and {capsule}: {call} of the NumPy 1.x headers (< 1.16)",
         )
+    if old and old_pybind11:
+        return Classification(
+            NumpyApi.V1, f"names {old} and {capsule}: {_PYBIND11_OLD}"
+        )
     if old:
         return Classification(
             NumpyApi.V1,
-            f"names {old} and {capsule}: NumPy support of pybind11 < 2.12, "
-            "which reads NumPy 1.x struct layouts (under NumPy 2 it imports but "
-            "misreads dtype sizes)",
+            f"names {old} and {capsule} without numpy's headers: fetches the "
+            "C-API table of NumPy 1.x by hand, reads NumPy 1.x struct layouts",
         )
     if has(_MULTIARRAY) and has(_PYBIND11_RUNTIME):
         return Classification(
