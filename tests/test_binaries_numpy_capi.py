@@ -399,7 +399,7 @@ def test_file_facts_say_none_when_nothing_is_known(tmp_path, packages):
     bare = Record(name="oldext", version="1.0", build="py311h0_0", channel="local")
     assert DiskFileFacts(prefix, cache_dir=False).numpy_api(bare, "before") is None
     # paths that leave the prefix are not read
-    meta.write_text(json.dumps(dict(data, files=["../out.so", "/etc/x.so"])))
+    meta.write_text(json.dumps(dict(data, files=["../o.so", "/etc/x.so", "a\0.so"])))
     assert DiskFileFacts(prefix, cache_dir=False).numpy_api(bare, "before") == ()
     # a listed extension that cannot be read proves nothing
     meta.write_text(json.dumps(dict(data, files=[f"{SITE}/gone{EXT_SUFFIX}"])))
@@ -428,6 +428,30 @@ def test_file_facts_of_incoming_packages(packages):
     assert by_map.numpy_api(incoming["oldext"], "after") is None  # not mapped
     rebuilt = Record(name="newext", version="1.0", build="py311h1_1", channel="local")
     assert by_map.numpy_api(rebuilt, "after") is None  # the directory is another build
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=30),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner),
+    max_leaves=8,
+)
+
+
+@given(
+    st.one_of(
+        json_values,
+        st.lists(st.text(max_size=40) | st.sampled_from(["a.so", "../b.so", "/c.so"])),
+    )
+)
+def test_file_facts_never_raise_on_odd_conda_meta(tmp_path_factory, files):
+    prefix = tmp_path_factory.mktemp("odd")
+    (prefix / "conda-meta").mkdir()
+    (prefix / "a.so").write_bytes(b"numpy.core._multiarray_umath\0_ARRAY_API")
+    meta = {"name": "odd", "version": "1", "build": "0", "files": files}
+    (prefix / "conda-meta" / "odd-1-0.json").write_text(json.dumps(meta))
+    record = Record(name="odd", version="1", build="0")
+    got = DiskFileFacts(prefix, cache_dir=False).numpy_api(record, "before")
+    assert got is None or all(isinstance(e, ExtensionApi) for e in got)
 
 
 def test_package_files_without_paths_json(tmp_path):

@@ -37,7 +37,9 @@ class DiskFileFacts:
     in the package caches ``pkgs_dirs``. ``side`` does not matter: a record
     is the same build on either side. Each root gets a :class:`Scanner`, so
     answers are cached per file (``cache_dir`` as for :class:`Scanner`);
-    call :meth:`save` (or use ``with``) to write the caches back.
+    call :meth:`save` (or use ``with``) to write the caches back. Inside a
+    transaction: ``DiskFileFacts(prefix, incoming, pkgs_dirs=...)`` with
+    ``incoming`` from :func:`~conda_guard.binaries.scan.incoming_from_cache`.
 
     The answer lists the record's Python extension modules (any API) and its
     other shared libraries that use the C-API (``libboost_numpy``). It is
@@ -124,9 +126,14 @@ class DiskFileFacts:
 
 
 def _inside(relpath: str) -> bool:
-    """A relative path that stays below its root (no ``..``, not absolute)."""
+    """A relative path that stays below its root (no ``..``, not absolute, no NUL)."""
     parts = relpath.replace("\\", "/").split("/")
-    return not os.path.isabs(relpath) and bool(parts[0]) and ".." not in parts
+    return (
+        "\0" not in relpath
+        and not os.path.isabs(relpath)
+        and bool(parts[0])
+        and ".." not in parts
+    )
 
 
 def installed_files(prefix: Path, record: Record) -> tuple[str, ...] | None:
