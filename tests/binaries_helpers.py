@@ -301,15 +301,17 @@ std::string name(int n) { return std::to_string(n); }
 NUMPY1_EXT_C = """
 /* what numpy 1.x's __multiarray_api.h makes import_array() embed */
 static const char *numpy_module = "numpy.core._multiarray_umath";
+static const char *capsule = "_ARRAY_API";
 extern int foo(void);
-const char *npext_module(void) { return numpy_module; }
+const char *npext_module(int c) { return c ? capsule : numpy_module; }
 int npext_foo(void) { return foo(); }
 """
 NUMPY2_EXT_C = """
 /* numpy >= 2.0 headers try numpy._core first, then fall back */
 static const char *m2 = "numpy._core._multiarray_umath";
 static const char *m1 = "numpy.core._multiarray_umath";
-const char *np2ext_module(int old) { return old ? m1 : m2; }
+static const char *capsule = "_ARRAY_API";
+const char *np2ext_module(int old) { return old > 1 ? capsule : old ? m1 : m2; }
 """
 
 

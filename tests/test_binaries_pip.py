@@ -155,9 +155,9 @@ def test_numpy_major_change_flags_extensions_built_against_numpy_1(world, tmp_pa
     )
     assert finding.evidence == (
         (
-            f"heuristic: {SITE}/{EXT} names numpy.core._multiarray_umath but not "
-            "numpy._core._multiarray_umath (import string of the numpy 1.x C-API "
-            "headers)"
+            f"{SITE}/{EXT} names numpy.core._multiarray_umath but not "
+            "numpy._core._multiarray_umath, and _ARRAY_API: import_array of the "
+            "NumPy 1.x headers (1.16-1.26)"
         ),
     )
     assert finding.names == ("numpy", "npext")

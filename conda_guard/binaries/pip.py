@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from conda_guard.binaries.numpy_capi import fails_at_import
 from conda_guard.binaries.scan import Scanner, is_library_name
+from conda_guard.facts import NumpyApi
 from conda_guard.models import Finding, PackageMove, Record, Severity
 
 if TYPE_CHECKING:
@@ -196,7 +198,7 @@ def pip_findings(
     """``python-minor`` and ``numpy-abi`` findings for pip-installed extensions.
 
     ``dists`` defaults to :func:`find_pip_dists` of ``prefix``; ``scanner``
-    (for the numpy heuristic) defaults to a :class:`Scanner` of ``prefix``.
+    (for the NumPy C-API scan) defaults to a :class:`Scanner` of ``prefix``.
     """
     prefix = Path(prefix)
     if dists is None:
@@ -258,40 +260,39 @@ def _python_minor(
 def _numpy_abi(
     before: Record, after: Record, dist: PipDist, scanner: Scanner
 ) -> Finding | None:
-    marks = {ext: scanner.numpy_marker(ext) for ext in dist.extensions}
     old_major, new_major = _major(before.version), _major(after.version)
     assert old_major is not None and new_major is not None
     if old_major < 2 <= new_major:
-        hits = sorted(ext for ext, mark in marks.items() if mark == "1.x")
-        severity = Severity.HIGH
-        built = "1.x"
-        consequence = "cannot import them"
-        why = (
-            "names numpy.core._multiarray_umath but not numpy._core._multiarray_umath"
-            " (import string of the numpy 1.x C-API headers)"
-        )
+        wanted, severity = NumpyApi.V1, Severity.HIGH
     elif old_major >= 2 > new_major:
-        hits = sorted(ext for ext, mark in marks.items() if mark == "2.x")
-        severity = Severity.MEDIUM
-        built = "2.x"
+        wanted, severity = NumpyApi.V2, Severity.MEDIUM
+    else:
+        return None
+    hits = {}
+    for ext in sorted(dist.extensions):
+        result = scanner.numpy_api(ext)
+        if result is not None and result.api is wanted:
+            hits[ext] = result.detail
+    if not hits:
+        return None
+    if wanted is NumpyApi.V2:
         consequence = (
             "runs them only if it is not older than the NumPy version they target"
         )
-        why = "names numpy._core._multiarray_umath (numpy >= 2.0 C-API headers)"
+    elif all(fails_at_import(detail) for detail in hits.values()):
+        consequence = "cannot import them"
     else:
-        return None
-    if not hits:
-        return None
+        consequence = "breaks them"
     return Finding(
         rule="numpy-abi",
         severity=severity,
         message=(
-            f"{dist.label} has compiled extensions built against NumPy {built}; "
+            f"{dist.label} has compiled extensions built against NumPy {wanted}; "
             f"numpy {_vb(before)} -> {_vb(after)} {consequence}"
         ),
         packages=(
             PackageMove(before.name, before, after),
             PackageMove(dist.name, dist.record(), dist.record()),
         ),
-        evidence=tuple(f"heuristic: {ext} {why}" for ext in hits),
+        evidence=tuple(f"{ext} {detail}" for ext, detail in hits.items()),
     )

@@ -5,7 +5,8 @@ Python extensions, files under ``bin/``); :class:`Scanner` reads them under
 one root directory (a prefix or an extracted package) through
 :func:`~conda_guard.binaries.formats.read_binary` and remembers each result
 keyed by the path with its size and mtime, in one JSON file per root under
-:func:`default_cache_dir`. The cache is never written inside the root.
+:func:`default_cache_dir`, with the NumPy C-API each file uses
+(:meth:`Scanner.numpy_api`). The cache is never written inside the root.
 Standard library only.
 """
 
@@ -29,6 +30,12 @@ from conda_guard.binaries.formats import (
     read_binary,
     sniff_format,
 )
+from conda_guard.binaries.numpy_capi import (
+    CLASSIFIER_VERSION,
+    Classification,
+    classify_file,
+)
+from conda_guard.facts import NumpyApi
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -42,9 +49,7 @@ CACHE_SCHEMA = 1
 
 _LIB_NAME = re.compile(r"\.(?:so(?:\.[0-9][0-9A-Za-z.]*)?|dylib|pyd|dll|exe|node)$")
 _EXEC_DIRS = frozenset({"bin", "sbin", "libexec"})
-# Marker strings of numpy's C-API headers (see ABI-FACTS §1 "Needs binaries").
-_NUMPY_2_MARK = b"numpy._core._multiarray_umath"
-_NUMPY_1_MARKS = (b"numpy.core._multiarray_umath", b"numpy.core.multiarray")
+_API_VALUES = frozenset(api.value for api in NumpyApi)
 
 
 def is_library_name(name: str) -> bool:
@@ -207,33 +212,33 @@ class Scanner:
         entry.update(kind="binary", info=info.to_json())
         return info
 
-    def numpy_marker(self, relpath: str) -> str | None:
-        """``"2.x"``/``"1.x"`` when the file embeds numpy's C-API import string.
+    def numpy_api(self, relpath: str) -> Classification | None:
+        """The NumPy C-API the file at ``relpath`` uses, with the evidence.
 
-        Heuristic (ABI-FACTS §1): headers of numpy >= 2.0 import
-        ``numpy._core._multiarray_umath``; 1.x headers only name
-        ``numpy.core._multiarray_umath`` (or ``numpy.core.multiarray``).
-        ``None`` when neither string is present.
+        See :func:`~conda_guard.binaries.numpy_capi.classify_file`; ``None``
+        when the file is not a regular file (symbolic links are followed) or
+        cannot be read. Answers are cached with the classifier's version.
         """
         found = self._entry(relpath, follow=True)
         if found is None:
             return None
         entry, path = found
-        if "numpy" in entry:
-            return entry["numpy"] or None
+        cached = entry.get("numpy_api")
+        if (
+            isinstance(cached, list)
+            and len(cached) == 3
+            and cached[0] == CLASSIFIER_VERSION
+            and cached[1] in _API_VALUES
+        ):
+            return Classification(NumpyApi(cached[1]), str(cached[2]))
         self.reads += 1
-        try:
-            data = path.read_bytes()
-        except OSError:
+        result = classify_file(path)
+        if result is None:
             return None
-        marker = ""
-        if _NUMPY_2_MARK in data:
-            marker = "2.x"
-        elif any(mark in data for mark in _NUMPY_1_MARKS):
-            marker = "1.x"
-        entry["numpy"] = marker
+        entry.pop("numpy", None)  # the string heuristic this replaces
+        entry["numpy_api"] = [CLASSIFIER_VERSION, result.api.value, result.detail]
         self._dirty = True
-        return marker or None
+        return result
 
     def save(self) -> None:
         """Write the cache back (atomically) when something new was read."""
@@ -283,7 +288,7 @@ def incoming_from_cache(
                 (
                     directory / stem
                     for stem in dict.fromkeys(stems)
-                    if _is_extracted(directory / stem, record)
+                    if is_extracted(directory / stem, record)
                 ),
                 None,
             )
@@ -293,7 +298,8 @@ def incoming_from_cache(
     return found
 
 
-def _is_extracted(directory: Path, record: Record) -> bool:
+def is_extracted(directory: Path, record: Record) -> bool:
+    """True when ``directory/info/index.json`` names the record's build."""
     try:
         with open(directory / "info" / "index.json", encoding="utf-8") as stream:
             index = json.load(stream)
