@@ -66,9 +66,23 @@ def _add_output_options(p: argparse.ArgumentParser) -> None:
         help="print a Markdown report (for pull requests)",
     )
     out.add_argument(
+        "--markdown-limit",
+        type=int,
+        default=60_000,
+        metavar="CHARS",
+        help=(
+            "cut the Markdown report to this many characters, change table first, "
+            "saying what was cut (default: 60000, under a GitHub comment's 65536; "
+            "0: no limit)"
+        ),
+    )
+    out.add_argument(
         "--summary",
         action="store_true",
-        help="text report: findings only, without evidence and the change list",
+        help=(
+            "text report: findings only, without evidence and the change list "
+            "(history: one short block per revision)"
+        ),
     )
     out.add_argument(
         "--color",
