@@ -132,11 +132,16 @@ def link_checks(
 def run_diff(args: argparse.Namespace) -> int:
     """``diff``: BEFORE → AFTER, or a prefix → a proposed install/update."""
     from .analysis import analyze
+    from .grouped import wants_grouped
     from .readers import read_state
     from .solve import propose, wants_solve
 
     policy = policy_from_args(args)
     solving = wants_solve(args)
+    if args.all_environments or wants_grouped(args.environment, args.platform):
+        from .commands_grouped import run_diff_all
+
+        return run_diff_all(args, policy, solving=solving)
     before_ref = args.before or target_prefix(args)
     if before_ref is None:
         raise UsageError(
