@@ -15,6 +15,9 @@ PANGEO_LOCK_AFTER = "pangeo-ml-6d4c2ab.conda-lock.yml"
 PANGEO_EXPLICIT_BEFORE = "pangeo-ml-f0957bf.conda-linux-64.lock"
 PANGEO_EXPLICIT_AFTER = "pangeo-ml-6d4c2ab.conda-linux-64.lock"
 PANGEO_EXPLICIT_600 = "pangeo-ml-4074d6b.conda-linux-64.lock"
+#: "Add lonboard package": a routine change, no finding
+ROUTINE_BEFORE = "pangeo-ml-4932e89.conda-linux-64.lock"
+ROUTINE_AFTER = "pangeo-ml-65f7193.conda-linux-64.lock"
 
 
 def lock_bytes(name: str) -> bytes:

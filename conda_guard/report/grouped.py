@@ -55,10 +55,8 @@ def _keys(keys: tuple[Key, ...]) -> str:
 
 def _group_title(group) -> str:
     sub = group.analysis
-    return (
-        f"{group.label}: {plural(len(sub.changes), 'change')}, "
-        f"{plural(len(sub.findings), 'finding')}"
-    )
+    found = plural(len(sub.findings), "finding") if sub.findings else "no findings"
+    return f"{group.label}: {plural(len(sub.changes), 'change')}, {found}"
 
 
 def render_grouped_text(
@@ -93,15 +91,17 @@ def render_grouped_text(
 
 
 def render_grouped_markdown(
-    g: GroupedAnalysis, *, limit: int | None = DEFAULT_LIMIT
+    g: GroupedAnalysis, *, limit: int | None = DEFAULT_LIMIT, level: int = 3
 ) -> str:
-    """GitHub Markdown, one section per group, under ``limit`` characters."""
-    blocks = [Block(head=(f"### {md_text(grouped_headline(g))}", ""))]
+    """GitHub Markdown, one section per group, under ``limit`` characters; the
+    headline is a heading of ``level``, the groups one level below."""
+    h = "#" * level
+    blocks = [Block(head=(f"{h} {md_text(grouped_headline(g))}", ""))]
     blocks += [Block(head=(f"> **Warning:** {md_text(w)}", "")) for w in g.warnings]
     blocks.append(Block(notice=True))
     for group in g.groups:
         sub = group.analysis
-        blocks.append(Block(head=(f"#### {md_text(_group_title(group))}", "")))
+        blocks.append(Block(head=(f"{h}# {md_text(_group_title(group))}", "")))
         blocks += [
             Block(head=(f"> **Warning:** {md_text(w)}", "")) for w in sub.warnings
         ]
@@ -122,7 +122,7 @@ def render_grouped_markdown(
     if rest:
         blocks.append(
             Block(
-                head=("#### Other pairs", ""), items=tuple(rest), rank=5, what="lists"
+                head=(f"{h}# Other pairs", ""), items=tuple(rest), rank=5, what="lists"
             )
         )
     return fit(blocks, limit)

@@ -145,6 +145,9 @@ def analysis_blocks(analysis: Analysis, level: int = 3) -> list[Block]:
     return blocks
 
 
-def render_markdown(analysis: Analysis, *, limit: int | None = DEFAULT_LIMIT) -> str:
-    """The report as GitHub-flavoured Markdown, at most ``limit`` characters."""
-    return fit(analysis_blocks(analysis), limit)
+def render_markdown(
+    analysis: Analysis, *, limit: int | None = DEFAULT_LIMIT, level: int = 3
+) -> str:
+    """The report as GitHub-flavoured Markdown, at most ``limit`` characters;
+    its headline is a heading of ``level``."""
+    return fit(analysis_blocks(analysis, level), limit)
