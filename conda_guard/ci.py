@@ -7,7 +7,8 @@ git (:mod:`conda_guard.readers.git`): every environment and platform of a
 formats.
 
 - ``pre-commit FILE…``: each staged file against ``HEAD`` (``--base``); prints
-  the text report; exit 1 when a finding is at or above ``--fail-on``.
+  the findings (``--full``: the whole text report); exit 1 when a finding is at
+  or above ``--fail-on``.
 - ``github``: the lock files a pull request changes (``GUARD_PATHS`` globs)
   between the merge base with ``GUARD_BASE`` (or ``origin/$GITHUB_BASE_REF``)
   and the checkout; the Markdown report goes to ``$GITHUB_STEP_SUMMARY`` and to a
@@ -61,15 +62,15 @@ class FileReport:
             return self.grouped.findings()
         return self.analysis.findings if self.analysis is not None else ()
 
-    def text(self) -> str:
-        """The text report."""
+    def text(self, *, summary: bool = False) -> str:
+        """The text report (``summary``: findings only)."""
         from .report import render_text
         from .report.grouped import render_grouped_text
 
         if self.grouped is not None:
-            return render_grouped_text(self.grouped)
+            return render_grouped_text(self.grouped, summary=summary)
         if self.analysis is not None:
-            return render_text(self.analysis)
+            return render_text(self.analysis, summary=summary)
         return f"conda-guard: {self.path}: {self.note}\n"
 
     def markdown(self, limit: int, level: int) -> str:
@@ -172,6 +173,9 @@ def pre_commit(argv: Sequence[str]) -> int:
     p.add_argument("--allow", action="append", default=[], metavar="SPEC")
     p.add_argument("-e", "--environment", default="all")
     p.add_argument("--platform", default="all")
+    p.add_argument(
+        "--full", action="store_true", help="the full report, not only the findings"
+    )
     args = p.parse_args(argv)
     policy = _policy(args.fail_on, args.ignore, args.allow)
     if args.files and not _in_revision(args.base, ""):
@@ -185,7 +189,7 @@ def pre_commit(argv: Sequence[str]) -> int:
     for report in reports:
         if len(reports) > 1:
             print(f"{report.path}:")
-        print(report.text(), end="")
+        print(report.text(summary=not args.full), end="")
     return _exit(reports, policy)
 
 
