@@ -40,6 +40,9 @@ class Analysis:
     notes: tuple[str, ...] = ()
     comparisons: tuple[Comparison, ...] = ()
     commands: tuple[str, ...] = ()
+    #: what makes the whole comparison doubtful (e.g. two platforms); shown
+    #: first, and even when there is nothing else to report
+    warnings: tuple[str, ...] = ()
 
     def extend(
         self,
@@ -48,6 +51,7 @@ class Analysis:
         notes: Iterable[str] = (),
         comparisons: Iterable[Comparison] = (),
         commands: Iterable[str] = (),
+        warnings: Iterable[str] = (),
     ) -> Analysis:
         """A copy with more findings (re-sorted), notes, comparisons, commands."""
         merged = sorted(
@@ -59,6 +63,7 @@ class Analysis:
             notes=(*self.notes, *notes),
             comparisons=(*self.comparisons, *comparisons),
             commands=(*self.commands, *commands),
+            warnings=(*self.warnings, *warnings),
         )
 
     def all_findings(self) -> tuple[Finding, ...]:
@@ -67,6 +72,18 @@ class Analysis:
         for comp in self.comparisons:
             out.extend(comp.analysis.all_findings())
         return tuple(out)
+
+
+def platform_warning(before: State, after: State) -> str | None:
+    """A warning when the two states were made for different platforms."""
+    b, a = before.platform, after.platform
+    if not b or not a or b == a or before is after:
+        return None
+    return (
+        f"the two states are for different platforms ({b} before, {a} after): "
+        "builds differ by platform, not by an update, and the findings compare "
+        "packages that never share an environment"
+    )
 
 
 def analyze(
@@ -91,4 +108,5 @@ def analyze(
         changes=changes,
         findings=tuple(ordered),
         notes=(*notes, *filtered.notes),
+        warnings=tuple(w for w in (platform_warning(before, after),) if w),
     )

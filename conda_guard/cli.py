@@ -39,15 +39,17 @@ DIFF_EPILOG = """\
 states (auto-detected; --format forces one):
   a prefix directory (conda-meta/*.json), PREFIX@N (a prefix at history
   revision N), an @EXPLICIT file, conda-lock.yml, pixi.lock, a `conda env
-  export` YAML with builds, `conda list --json` or `conda list --export` output.
+  export` YAML with builds, `conda list --json` or `conda list --export` output;
+  REV:PATH reads a file from a git revision (main:pixi.lock, HEAD~1:conda-lock.yml,
+  :pixi.lock for the staged copy; PATH from the top of the repository).
 
 examples:
   conda-guard diff examples/ml-env@1 examples/ml-env
   conda-guard diff ~/miniconda3/envs/ml@2 ~/miniconda3/envs/ml --json
   conda-guard diff -n ml --install pytorch -c conda-forge
   conda-guard diff -n ml --update-all --batch
-  git show HEAD~1:pixi.lock > old.pixi.lock
-  conda-guard diff old.pixi.lock pixi.lock --markdown
+  conda-guard diff HEAD~1:pixi.lock pixi.lock --all-environments
+  conda-guard diff main:conda-lock.yml conda-lock.yml --platform all --markdown
 
 exit status: 0 nothing at or above --fail-on, 1 findings at or above
 --fail-on, 2 bad input or usage.
@@ -66,9 +68,23 @@ def _add_output_options(p: argparse.ArgumentParser) -> None:
         help="print a Markdown report (for pull requests)",
     )
     out.add_argument(
+        "--markdown-limit",
+        type=int,
+        default=60_000,
+        metavar="CHARS",
+        help=(
+            "cut the Markdown report to this many characters, change table first, "
+            "saying what was cut (default: 60000, under a GitHub comment's 65536; "
+            "0: no limit)"
+        ),
+    )
+    out.add_argument(
         "--summary",
         action="store_true",
-        help="text report: findings only, without evidence and the change list",
+        help=(
+            "text report: findings only, without evidence and the change list "
+            "(history: one short block per revision)"
+        ),
     )
     out.add_argument(
         "--color",
@@ -115,10 +131,28 @@ def _add_input_options(p: argparse.ArgumentParser) -> None:
     inp.add_argument("--after-format", choices=FORMAT_NAMES, help="format of AFTER")
     inp.add_argument(
         "--platform",
-        help="platform to read from multi-platform lock files (e.g. linux-64)",
+        metavar="PLATFORM",
+        help=(
+            "platform to read from multi-platform lock files (e.g. linux-64); "
+            "several separated by commas, or 'all': one grouped report"
+        ),
     )
     inp.add_argument(
-        "--environment", help="environment of a pixi.lock (default: default)"
+        "-e",
+        "--environment",
+        metavar="ENV",
+        help=(
+            "environment of a pixi.lock (default: default); several separated "
+            "by commas, or 'all': one grouped report of every environment"
+        ),
+    )
+    inp.add_argument(
+        "--all-environments",
+        action="store_true",
+        help=(
+            "diff every environment and platform of two lock files in one run "
+            "(--environment all --platform all); exit status of the worst"
+        ),
     )
     inp.add_argument(
         "--no-links",

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .constants import EXIT_FINDINGS, EXIT_OK, REPORT_SCHEMA
+from .constants import EXIT_FINDINGS, EXIT_OK
 from .exceptions import UsageError
 from .models import Severity, State
 from .policy import Policy
@@ -94,7 +94,7 @@ def emit(analysis: Analysis, args: argparse.Namespace) -> None:
     if args.json:
         print(json.dumps(render_json(analysis), indent=2))
     elif args.markdown:
-        print(render_markdown(analysis), end="")
+        print(render_markdown(analysis, limit=args.markdown_limit or None), end="")
     else:
         print(render_text(analysis, color=_color(args), summary=args.summary), end="")
 
@@ -132,11 +132,16 @@ def link_checks(
 def run_diff(args: argparse.Namespace) -> int:
     """``diff``: BEFORE → AFTER, or a prefix → a proposed install/update."""
     from .analysis import analyze
+    from .grouped import wants_grouped
     from .readers import read_state
     from .solve import propose, wants_solve
 
     policy = policy_from_args(args)
     solving = wants_solve(args)
+    if args.all_environments or wants_grouped(args.environment, args.platform):
+        from .commands_grouped import run_diff_all
+
+        return run_diff_all(args, policy, solving=solving)
     before_ref = args.before or target_prefix(args)
     if before_ref is None:
         raise UsageError(
@@ -184,7 +189,11 @@ def run_history(args: argparse.Namespace) -> int:
     from .analysis import analyze
     from .readers.history import parse_history
     from .readers.prefix import read_prefix_revisions
-    from .report import render_json, render_text
+    from .report.history import (
+        render_history_json,
+        render_history_markdown,
+        render_history_text,
+    )
 
     prefix = _require_prefix(args)
     policy = policy_from_args(args)
@@ -206,34 +215,13 @@ def run_history(args: argparse.Namespace) -> int:
         previous = state
     findings = [f for _, a in results for f in a.findings]
     if args.json:
-        print(
-            json.dumps(
-                {
-                    "schema": REPORT_SCHEMA,
-                    "prefix": prefix,
-                    "revisions": [
-                        {
-                            "revision": r.number,
-                            "date": r.date,
-                            "cmd": r.cmd,
-                            **render_json(a),
-                        }
-                        for r, a in results
-                    ],
-                },
-                indent=2,
-            )
-        )
+        print(json.dumps(render_history_json(prefix, results), indent=2))
+    elif args.markdown:
+        limit = args.markdown_limit or None
+        print(render_history_markdown(prefix, results, limit=limit), end="")
     else:
-        color = _color(args)
-        for rev, analysis in results:
-            head = f"rev {rev.number}  {rev.date or ''}  {rev.cmd or ''}".rstrip()
-            print(head)
-            body = render_text(analysis, color=color, summary=True)
-            print(
-                "".join(f"  {line}\n" if line else "\n" for line in body.splitlines()),
-                end="",
-            )
+        text = render_history_text(results, color=_color(args), summary=args.summary)
+        print(text, end="")
     return exit_code(findings, policy)
 
 

@@ -183,6 +183,20 @@ class Record:
         return out
 
 
+def move_text(before: Record | None, after: Record | None) -> str:
+    """``1.0 -> 1.1``; with the builds when the version stays (a rebuild), so a
+    move never reads ``2.0.3 -> 2.0.3``; ``removed 1.0 b`` / ``installed 1.1 b``."""
+    if before is None or after is None:
+        rec = before or after
+        word = "removed" if after is None else "installed"
+        return f"{word} {rec.version} {rec.build}".rstrip() if rec else word
+    if before.version != after.version:
+        return f"{before.version} -> {after.version}"
+    if before.build != after.build:
+        return f"{before.version} {before.build} -> {after.version} {after.build}"
+    return f"{before.label} -> {after.label}"
+
+
 @dataclass(frozen=True, slots=True)
 class State:
     """A set of records, one per package name, with where it came from.

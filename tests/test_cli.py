@@ -28,9 +28,9 @@ def test_diff_text_exit_1_on_high(capsys):
 
 def test_diff_fail_on_medium_and_ignore(capsys):
     assert main(["diff", f"{ENV}@1", ENV, "--ignore", "numpy-abi"]) == 0
-    out = capsys.readouterr().out
-    assert out.startswith("conda-guard: no findings in 1 change")
-    assert "ignored or allowed" in out
+    assert capsys.readouterr().out == "conda-guard: no findings in 1 change\n"
+    assert main(["diff", f"{ENV}@1", ENV, "--ignore", "numpy-abi", "--json"]) == 0
+    assert "ignored or allowed" in json.loads(capsys.readouterr().out)["notes"][-1]
 
 
 def test_diff_same_state_is_one_line(capsys):

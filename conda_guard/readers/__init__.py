@@ -1,8 +1,9 @@
 """Turn an environment description (prefix, lock file, export …) into a State.
 
 ``read_state(ref)`` reads a path in any of :data:`FORMATS`, detected from its
-content by :func:`detect` unless ``fmt`` names one, or ``PREFIX@N`` for a
-prefix at history revision ``N``. Each format lives in its own module; every
+content by :func:`detect` unless ``fmt`` names one, ``PREFIX@N`` for a
+prefix at history revision ``N``, or ``REV:PATH`` for a file in a git revision
+(:mod:`.git`). Each format lives in its own module; every
 failure is an :class:`~conda_guard.exceptions.InputError` naming the file.
 """
 
@@ -135,7 +136,7 @@ def read_state(
     platform: str | None = None,
     environment: str | None = None,
 ) -> State:
-    """Read ``ref`` (a path, or ``PREFIX@N``) into a :class:`State`.
+    """Read ``ref`` (a path, ``PREFIX@N`` or git ``REV:PATH``) into a :class:`State`.
 
     ``fmt`` forces one of :data:`FORMATS`; ``platform`` and ``environment``
     choose inside multi-platform lock files.
@@ -150,5 +151,9 @@ def read_state(
         if fmt not in (None, "prefix"):
             raise UsageError(f"{text}: '@N' revisions exist only for prefixes")
         return _load("prefix", "read_prefix_revision")(m.group(1), int(m.group(2)))
+    if ":" in text and (git_ref := _load("git", "parse_git_ref")(text)):
+        return _load("git", "read_git_state")(
+            git_ref, fmt, platform=platform, environment=environment
+        )
     name = fmt or detect(text)
     return FORMATS[name](text, platform=platform, environment=environment)

@@ -72,11 +72,18 @@ def _hashes(entry: dict[str, Any]) -> tuple[str | None, str | None]:
 
 
 def read_conda_lock(
-    path: str | Path, *, platform: str | None = None, environment: str | None = None
+    path: str | Path,
+    *,
+    platform: str | None = None,
+    environment: str | None = None,
+    data: Any = None,
 ) -> State:
-    """Read a conda-lock v1 file into a :class:`State` for one platform."""
+    """Read a conda-lock v1 file into a :class:`State` for one platform.
+
+    ``data`` is the file already parsed (all platforms read from one parse).
+    """
     p = str(path)
-    data = load_yaml(path)
+    data = load_yaml(path) if data is None else data
     if not isinstance(data, dict) or not isinstance(data.get("package"), list):
         raise InputError(p, "not a conda-lock file (no 'package' list)")
     version = data.get("version", 1)

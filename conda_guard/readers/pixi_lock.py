@@ -182,12 +182,41 @@ def _platform_map(p: str, data: dict[str, Any], version: int) -> dict[str, str]:
     return out
 
 
+_SELECT_KEYS = ("name", "version", "build", "subdir")
+
+
+def _index(
+    p: str, packages: list[Any], version: int
+) -> dict[tuple[str, str], list[int]]:
+    """(kind, location) → indices of the package entries there."""
+    index: dict[tuple[str, str], list[int]] = {}
+    for i, entry in enumerate(packages):
+        if not isinstance(entry, dict):
+            raise InputError(p, f"package entry {i} is not a mapping")
+        loc = _location(entry, version)
+        if loc is None:
+            raise InputError(p, f"package entry {i} has no conda/pypi location")
+        kind = "conda" if loc[0] == "source" and version < 7 else loc[0]
+        index.setdefault((kind, loc[1]), []).append(i)
+    return index
+
+
 def read_pixi_lock(
-    path: str | Path, *, platform: str | None = None, environment: str | None = None
+    path: str | Path,
+    *,
+    platform: str | None = None,
+    environment: str | None = None,
+    data: Any = None,
+    cache: dict[Any, Any] | None = None,
 ) -> State:
-    """Read one environment and platform of a ``pixi.lock`` into a :class:`State`."""
+    """Read one environment and platform of a ``pixi.lock`` into a :class:`State`.
+
+    ``data`` is the file already parsed, and ``cache`` a dict kept between calls
+    on the same ``data`` (all environments read from one parse; the package
+    index and each record are made once).
+    """
     p = str(path)
-    data = load_yaml(path)
+    data = load_yaml(path) if data is None else data
     if not isinstance(data, dict) or "environments" not in data:
         raise InputError(p, "not a pixi.lock file (no 'environments')")
     version = data.get("version")
@@ -225,15 +254,10 @@ def read_pixi_lock(
     packages = data.get("packages") or []
     if not isinstance(packages, list):
         raise InputError(p, "'packages' is not a list")
-    index: dict[tuple[str, str], list[int]] = {}
-    for i, entry in enumerate(packages):
-        if not isinstance(entry, dict):
-            raise InputError(p, f"package entry {i} is not a mapping")
-        loc = _location(entry, version)
-        if loc is None:
-            raise InputError(p, f"package entry {i} has no conda/pypi location")
-        kind = "conda" if loc[0] == "source" and version < 7 else loc[0]
-        index.setdefault((kind, loc[1]), []).append(i)
+    if cache is None:
+        index = _index(p, packages, version)
+    elif (index := cache.get("index")) is None:
+        index = cache["index"] = _index(p, packages, version)
 
     platform_subdir = subdir_of.get(chosen, chosen)
     records: list[Record] = []
@@ -248,6 +272,11 @@ def read_pixi_lock(
             kind, loc = "pypi", str(sel["pypi"])
         else:
             raise InputError(p, f"bad selector in {env_name}/{chosen}: {sel!r}"[:160])
+        if cache is not None:
+            key = (kind, loc, platform_subdir, *(sel.get(k) for k in _SELECT_KEYS))
+            if (known := cache.get(key)) is not None:
+                records.append(known)
+                continue
         candidates = index.get((kind, loc), [])
         if kind == "conda" and version >= 6:
             candidates = [i for i in candidates if _matches(packages[i], sel, loc)]
@@ -260,6 +289,8 @@ def read_pixi_lock(
             raise InputError(p, f"{env_name}/{chosen}: no package entry for {loc!r}")
         entry = packages[candidates[0]]
         source = f"{p} ({env_name}/{chosen})"
+        if cache is not None:  # one record for every environment that has it
+            source = f"{p} (package {candidates[0]})"
         try:
             if kind == "pypi":
                 records.append(_pypi_record(entry, loc, source))
@@ -267,6 +298,8 @@ def read_pixi_lock(
                 records.append(_conda_record(entry, kind, loc, source))
         except ValueError as exc:
             raise InputError(p, str(exc)) from None
+        if cache is not None:
+            cache[key] = records[-1]
     return State.from_records(
         records, source=p, kind="pixi-lock", platform=platform_subdir
     )

@@ -21,6 +21,14 @@ def _body(analysis: Analysis) -> dict[str, Any]:
     }
 
 
+def body_json(analysis: Analysis) -> dict[str, Any]:
+    """States, changes, findings, notes and warnings of one analysis."""
+    out = _body(analysis)
+    out["notes"] = list(analysis.notes)
+    out["warnings"] = list(analysis.warnings)
+    return out
+
+
 def render_json(analysis: Analysis) -> dict[str, Any]:
     """The report as a JSON-serialisable dict."""
     out: dict[str, Any] = {
@@ -32,6 +40,7 @@ def render_json(analysis: Analysis) -> dict[str, Any]:
         {"label": c.label, **_body(c.analysis)} for c in analysis.comparisons
     ]
     out["notes"] = list(analysis.notes)
+    out["warnings"] = list(analysis.warnings)
     out["commands"] = list(analysis.commands)
     out["summary"] = {
         "changes": len(analysis.changes),

@@ -1,12 +1,19 @@
 """Text report for people: findings grouped by severity, full build strings,
-colour only when asked (the CLI asks on a tty)."""
+colour only when asked (the CLI asks on a tty).
+
+Quiet when all is well: with no finding the report is its headline, plus the
+warnings that make the comparison itself doubtful (two platforms). Notes say
+which checks were skipped; they are printed with findings, and are always in
+``--json`` and ``--markdown``. Every line is escaped (:func:`.common.escape`)
+before colour is added, so input cannot reach the terminal as control codes.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from ..models import Severity
-from .common import headline, plural, state_line
+from .common import escape, headline, plural, state_line
 
 if TYPE_CHECKING:
     from ..analysis import Analysis
@@ -23,16 +30,21 @@ _COLORS = {
 _RESET = "\033[0m"
 
 
-def _sev(sev: Severity, color: bool) -> str:
+class Raw(str):
+    """A line built from our own words only: not escaped, may carry colour."""
+
+
+def _sev(sev: Severity, color: bool) -> Raw:
     word = str(sev).upper()
-    return f"{_COLORS[sev]}{word}{_RESET}" if color else word
+    return Raw(f"{_COLORS[sev]}{word}{_RESET}" if color else word)
 
 
 def _record(rec) -> str:
     return rec.label if rec is not None else "-"
 
 
-def _change_rows(changes: tuple[Change, ...]) -> list[str]:
+def change_rows(changes: tuple[Change, ...]) -> list[str]:
+    """One aligned line per change: kind, name, both full records, tags, variants."""
     if not changes:
         return []
     wn = max(len(c.name) for c in changes)
@@ -68,32 +80,39 @@ def _finding(f: Finding) -> list[str]:
     return lines
 
 
-def _findings(findings: tuple[Finding, ...], color: bool, summary: bool) -> list[str]:
+def findings_lines(
+    findings: tuple[Finding, ...], color: bool, summary: bool
+) -> list[str]:
+    """Findings under one heading per severity, highest first."""
     out: list[str] = []
     for sev in sorted(Severity, reverse=True):
         group = [f for f in findings if f.severity == sev]
         if not group:
             continue
-        out.append(f"{_sev(sev, color)} ({len(group)})")
+        out.append(Raw(f"{_sev(sev, color)} ({len(group)})"))
         for f in group:
             out += [f"  [{f.rule}] {f.message}"] if summary else _finding(f)
         out.append("")
     return out
 
 
-def render_text(
-    analysis: Analysis, *, color: bool = False, summary: bool = False
-) -> str:
-    """The text report; a single line when there is nothing to report."""
-    top = headline(analysis)
-    if not analysis.all_findings() and not analysis.notes:
-        return top + "\n"
-    lines = [top]
-    if not summary:
-        lines.append(f"  before: {state_line(analysis.before)}")
-        lines.append(f"  after:  {state_line(analysis.after)}")
-    lines.append("")
-    lines += _findings(analysis.findings, color, summary)
+def finish(lines: list[str]) -> str:
+    """Join lines, escaping every one not marked :class:`Raw`."""
+    text = "\n".join(line if isinstance(line, Raw) else escape(line) for line in lines)
+    return text.rstrip() + "\n"
+
+
+def indent(lines: list[str], prefix: str = "  ") -> list[str]:
+    """``lines`` shifted right, blank lines kept blank, Raw lines kept Raw."""
+    out: list[str] = []
+    for line in lines:
+        shifted = prefix + line if line else line
+        out.append(Raw(shifted) if isinstance(line, Raw) else shifted)
+    return out
+
+
+def _comparison_lines(analysis: Analysis, color: bool, summary: bool) -> list[str]:
+    lines: list[str] = []
     for comp in analysis.comparisons:
         sub = comp.analysis
         lines.append(
@@ -101,16 +120,27 @@ def render_text(
             f"{plural(len(sub.findings), 'finding')}"
         )
         if not summary:
-            lines += ["  " + row for row in _change_rows(sub.changes)]
-        lines += [
-            "  " + row if row else row
-            for row in _findings(sub.findings, color, summary)
-        ]
+            lines += ["  " + row for row in change_rows(sub.changes)]
+        lines += indent(findings_lines(sub.findings, color, summary))
         if not sub.findings:
             lines.append("")
+    return lines
+
+
+def body_lines(analysis: Analysis, *, color: bool, summary: bool) -> list[str]:
+    """Everything under the headline (unescaped; :func:`finish` escapes)."""
+    lines = [f"  warning: {w}" for w in analysis.warnings]
+    if not analysis.all_findings():
+        return lines
+    if not summary:
+        lines.append(f"  before: {state_line(analysis.before)}")
+        lines.append(f"  after:  {state_line(analysis.after)}")
+    lines.append("")
+    lines += findings_lines(analysis.findings, color, summary)
+    lines += _comparison_lines(analysis, color, summary)
     if not summary and analysis.changes:
         lines.append(f"Changes ({len(analysis.changes)}):")
-        lines += _change_rows(analysis.changes)
+        lines += change_rows(analysis.changes)
         lines.append("")
     if analysis.notes:
         lines.append("Notes:")
@@ -120,4 +150,13 @@ def render_text(
         lines.append("Suggested:")
         lines += [f"  $ {c}" for c in analysis.commands]
         lines.append("")
-    return "\n".join(lines).rstrip() + "\n"
+    return lines
+
+
+def render_text(
+    analysis: Analysis, *, color: bool = False, summary: bool = False
+) -> str:
+    """The text report; the headline alone (and warnings) when nothing is found."""
+    return finish(
+        [headline(analysis), *body_lines(analysis, color=color, summary=summary)]
+    )

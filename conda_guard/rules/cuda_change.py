@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..models import ChangeKind, Severity
+from ..models import ChangeKind, Severity, move_text
 from .base import Rule, crossed, finding, record_evidence, violation_evidence
 
 if TYPE_CHECKING:
@@ -49,11 +49,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     yield finding(
         RULE,
         "the CUDA stack changes: "
-        + ", ".join(
-            f"{c.name} {c.before.version if c.before else ''} -> "
-            f"{c.after.version if c.after else ''}"
-            for c in moved
-        ),
+        + ", ".join(f"{c.name} {move_text(c.before, c.after)}" for c in moved),
         moved,
         severity=Severity.HIGH if violated else RULE.severity,
         evidence=evidence,
