@@ -153,8 +153,8 @@ SOURCES: tuple[Source, ...] = (
         "BSD-3-Clause",
         "LICENSE.txt",
         windows=(
-            ("2025-11-29", "2025-12-13"),
-            ("2026-05-04", "2026-05-08"),
+            ("2025-12-12", "2025-12-12"),
+            ("2026-05-08", "2026-05-08"),
             ("2026-06-26", "2026-06-26"),
         ),
         why="40 environments (BLAS variants, CUDA, free-threading); numpy 1→2; "
