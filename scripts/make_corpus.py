@@ -39,6 +39,8 @@ import tarfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from corpus_tags import tags
+
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = REPO / "tests" / "data" / "corpus"
 DEFAULT_MIRRORS = Path("/work/.mirror")
@@ -182,12 +184,14 @@ class Pair:
     after_blob: str
     date: str
     subject: str
+    tags: list[str] = field(default_factory=list)
 
-    def to_json(self, source: str) -> dict[str, str]:
+    def to_json(self, source: str) -> dict[str, object]:
         return {
             "id": f"{source}@{self.after_commit[:10]}",
             "date": self.date,
             "subject": self.subject,
+            "tags": self.tags,
             "before": {"commit": self.before_commit, "blob": self.before_blob},
             "after": {"commit": self.after_commit, "blob": self.after_blob},
         }
@@ -287,13 +291,14 @@ def collect(source: Source, mirror: Mirror) -> Built:
             reason = "file added or deleted" if before != after else "no change"
             built.skipped[reason] = built.skipped.get(reason, 0) + 1
             continue
-        why = unreadable(source.format, mirror.blob(before)) or unreadable(
-            source.format, mirror.blob(after)
-        )
+        old, new = mirror.blob(before), mirror.blob(after)
+        why = unreadable(source.format, old) or unreadable(source.format, new)
         if why:
             built.skipped[why] = built.skipped.get(why, 0) + 1
             continue
-        built.pairs.append(Pair(parent, commit, before, after, date, subject[:120]))
+        built.pairs.append(
+            Pair(parent, commit, before, after, date, subject[:120], tags(old, new))
+        )
         for blob in (before, after):
             if blob not in built.blobs:
                 built.blobs.append(blob)
@@ -410,6 +415,18 @@ def sources_md(builds: list[Built]) -> str:
             f"{s.format} | {s.license} (`{s.license_file}`) | {len(b.pairs)} | "
             f"{windows} | {size:,} |"
         )
+    counts: dict[str, int] = {}
+    for b in builds:
+        for p in b.pairs:
+            for tag in p.tags:
+                counts[tag] = counts.get(tag, 0) + 1
+    lines += [
+        "",
+        "Changes among the pairs, from a textual scan of the package URLs "
+        "(`scripts/corpus_tags.py`; hints for judging, not findings): "
+        + ", ".join(f"{tag} {n}" for tag, n in sorted(counts.items()))
+        + ".",
+    ]
     lines += ["", "Mirror heads read:", ""]
     for repo in repos:
         head = next(b.head for b in builds if b.source.repo == repo)
@@ -422,14 +439,15 @@ def sources_md(builds: list[Built]) -> str:
             lines += ["", f"Commits in the windows giving no pair: {skipped}."]
         lines += [
             "",
-            "| pair | date | before commit | after commit | subject |",
-            "|---|---|---|---|---|",
+            "| pair | date | before commit | after commit | changes | subject |",
+            "|---|---|---|---|---|---|",
         ]
         for p in b.pairs:
             subject = p.subject.replace("|", "\\|").replace("`", "'")
             lines.append(
                 f"| `{s.id}@{p.after_commit[:10]}` | {p.date} | "
-                f"`{p.before_commit}` | `{p.after_commit}` | {subject} |"
+                f"`{p.before_commit}` | `{p.after_commit}` | "
+                f"{', '.join(p.tags)} | {subject} |"
             )
     return "\n".join(lines) + "\n"
 

@@ -154,12 +154,23 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def render(data: dict[str, Any], corpus: dict[str, Any], rule_ids: list[str]) -> str:
-    """``docs/precision.md``: the precision table and every verdict."""
+#: tag of scripts/corpus_tags.py -> the rule ids that should report that change
+TAG_RULES = {
+    "gpu-to-cpu": ("gpu-to-cpu",),
+    "cuda-major": ("cuda-change",),
+    "cudnn-nccl": ("cuda-change",),
+    "blas-switch": ("blas-switch",),
+    "mpi-switch": ("mpi-switch", "mpi-variant", "mpi"),
+    "numpy-major": ("numpy-abi",),
+    "python-minor": ("python-minor",),
+    "openmp-switch": ("openmp-switch",),
+}
+
+
+def _header(data: dict[str, Any], corpus: dict[str, Any]) -> list[str]:
     npairs = sum(len(s["pairs"]) for s in corpus["sources"])
     repos = sorted({s["repo"] for s in corpus["sources"]})
-    counts = tally(data)
-    lines = [
+    return [
         "# Precision on real lock files",
         "",
         (
@@ -167,43 +178,97 @@ def render(data: dict[str, Any], corpus: dict[str, Any], rule_ids: list[str]) ->
             "tests/data/corpus/verdicts.json; do not edit -->"
         ),
         "",
-        f"conda-guard runs on {npairs} consecutive before/after pairs of real "
-        f"lock files (`pixi.lock` v4–v7, `conda-lock.yml`, `@EXPLICIT`) from the "
-        f"git histories of {len(repos)} public repositories: "
-        + ", ".join(repos)
-        + ". The corpus, its sources and licenses are in `tests/data/corpus/` "
-        "(`SOURCES.md`); `tests/test_corpus.py` analyzes every pair and fails when "
-        "a high or medium finding is not in the table below, or when one in it no "
-        "longer appears.",
+        (
+            f"conda-guard runs on {npairs} consecutive before/after pairs of real "
+            "lock files (`pixi.lock` v4–v7, `conda-lock.yml`, `@EXPLICIT`) from the "
+            f"git histories of {len(repos)} public repositories: "
+            + ", ".join(repos)
+            + ". The corpus, its sources and licenses are in `tests/data/corpus/` "
+            "(`SOURCES.md`); `tests/test_corpus.py` analyzes every pair and fails "
+            "when a high or medium finding is not in the table below, or when one "
+            "in it no longer appears."
+        ),
         "",
         f"Rules as of: {data.get('rules', 'unknown')}.",
         "",
         (
             "Each high and medium finding was read against the records of both "
-            "lock files and judged: **correct** (a conda-forge maintainer would agree "
-            "with the severity and the message), **false alarm**, or **debatable**. "
-            "Precision is correct / judged."
+            "lock files and judged: **correct** (a conda-forge maintainer would "
+            "agree with the severity and the message), **false alarm**, or "
+            "**debatable**. Precision is correct / judged."
         ),
+    ]
+
+
+def _rule_table(data: dict[str, Any], rule_ids: list[str]) -> list[str]:
+    counts = tally(data)
+    lines = [
         "",
         "## Per rule",
         "",
         "| rule | high | medium | low | info | high precision | medium precision |",
         "|---|---|---|---|---|---|---|",
     ]
+    total: Counter[str] = Counter()
     for rule in rule_ids + sorted(set(counts) - set(rule_ids)):
         c = counts.get(rule, Counter())
+        total.update(c)
         lines.append(
             f"| `{rule}` | "
             + " | ".join(str(c[s]) for s in SEVERITIES)
             + f" | {_precision(c, 'high')} | {_precision(c, 'medium')} |"
         )
-    total: Counter[str] = sum(counts.values(), Counter())
     lines.append(
         "| **all** | "
         + " | ".join(str(total[s]) for s in SEVERITIES)
         + f" | {_precision(total, 'high')} | {_precision(total, 'medium')} |"
     )
-    lines += ["", "## Every high and medium finding", ""]
+    return lines
+
+
+def rules_by_pair(data: dict[str, Any]) -> dict[str, set[str]]:
+    """pair id → the rules that reported anything on it (any severity)."""
+    out: dict[str, set[str]] = {}
+    for fid, entry in data["findings"].items():
+        out.setdefault(fid.split(" ", 1)[0], set()).add(entry["rule"])
+    for pair, per_rule in data["counts"].items():
+        for key in per_rule:
+            out.setdefault(pair, set()).add(key.rsplit(" ", 1)[0])
+    return out
+
+
+def _recall_table(data: dict[str, Any], corpus: dict[str, Any]) -> list[str]:
+    fired = rules_by_pair(data)
+    lines = [
+        "",
+        "## Changes the rules should see",
+        "",
+        (
+            "A rough scan of the package URLs (`scripts/corpus_tags.py`, no "
+            "conda-guard code) tags the pairs holding each kind of change; a tagged "
+            "pair where no matching rule reports anything may be a missed switch."
+        ),
+        "",
+        "| change | pairs | reported by | pairs with no report |",
+        "|---|---|---|---|",
+    ]
+    for tag, rules in TAG_RULES.items():
+        tagged = [
+            p["id"] for s in corpus["sources"] for p in s["pairs"] if tag in p["tags"]
+        ]
+        missed = [p for p in tagged if not fired.get(p, set()) & set(rules)]
+        shown = ", ".join(f"`{p}`" for p in missed[:8])
+        if len(missed) > 8:
+            shown += f" and {len(missed) - 8} more"
+        lines.append(
+            f"| {tag} | {len(tagged)} | {', '.join(f'`{r}`' for r in rules)} | "
+            f"{len(missed)}{': ' + shown if missed else ''} |"
+        )
+    return lines
+
+
+def _verdict_tables(data: dict[str, Any]) -> list[str]:
+    lines = ["", "## Every high and medium finding", ""]
     by_rule: dict[str, list[tuple[str, dict[str, Any]]]] = {}
     for fid, entry in data["findings"].items():
         by_rule.setdefault(entry["rule"], []).append((fid, entry))
@@ -214,13 +279,23 @@ def render(data: dict[str, Any], corpus: dict[str, Any], rule_ids: list[str]) ->
             "| finding | severity | verdict | why |",
             "|---|---|---|---|",
         ]
-        order = sorted(
+        for fid, entry in sorted(
             by_rule[rule], key=lambda x: (SEVERITIES.index(x[1]["severity"]), x[0])
-        )
-        for fid, entry in order:
+        ):
             lines.append(
                 f"| `{_cell(fid)}` | {entry['severity']} | {entry['verdict']} | "
                 f"{_cell(entry['why']) or '–'} |"
             )
         lines.append("")
+    return lines
+
+
+def render(data: dict[str, Any], corpus: dict[str, Any], rule_ids: list[str]) -> str:
+    """``docs/precision.md``: precision per rule, recall hints, every verdict."""
+    lines = [
+        *_header(data, corpus),
+        *_rule_table(data, rule_ids),
+        *_recall_table(data, corpus),
+        *_verdict_tables(data),
+    ]
     return "\n".join(lines).rstrip("\n") + "\n"

@@ -11,6 +11,7 @@ no longer appears, and on changed low/info counts. After a rule change, run
 from __future__ import annotations
 
 import functools
+import importlib.util
 import re
 
 import pytest
@@ -21,6 +22,24 @@ from tests import corpus_verdicts as V
 
 SOURCES = C.sources()
 MAX_FILE = 2_000_000
+#: kinds of change the corpus must hold (issue 14's acceptance)
+REQUIRED_TAGS = {
+    "gpu-to-cpu",
+    "cuda-major",
+    "cudnn-nccl",
+    "blas-switch",
+    "mpi-switch",
+    "numpy-major",
+    "python-minor",
+}
+
+
+def _tagger():
+    path = C.ROOT / "scripts" / "corpus_tags.py"
+    spec = importlib.util.spec_from_file_location("corpus_tags", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.tags
 
 
 @functools.cache
@@ -37,9 +56,12 @@ def test_archives_hold_each_pair_byte_for_byte(source_id: str) -> None:
     for archive in source["archives"]:
         size = (C.CORPUS / archive["file"]).stat().st_size
         assert size == archive["bytes"] <= MAX_FILE
+    tags = _tagger()
     for pair in source["pairs"]:
         assert pair["before"]["blob"] != pair["after"]["blob"]
         assert pair["id"] == f"{source_id}@{pair['after']['commit'][:10]}"
+        before, after = have[pair["before"]["blob"]], have[pair["after"]["blob"]]
+        assert pair["tags"] == tags(before, after), pair["id"]
 
 
 def test_corpus_covers_formats_repositories_and_versions() -> None:
@@ -58,6 +80,8 @@ def test_corpus_covers_formats_repositories_and_versions() -> None:
             for data in blobs(sid).values():
                 versions.add(int(re.match(rb"version: (\d+)", data).group(1)))
     assert versions == {4, 5, 6, 7}
+    found = {tag for p in pairs for tag in p["tags"]}
+    assert found >= REQUIRED_TAGS
 
 
 def test_sources_md_names_every_pair_and_license() -> None:
