@@ -127,7 +127,10 @@ def yaml_cache() -> Iterator[None]:
     """Parse each YAML file once while reading several states from it."""
     modules = [importlib.import_module(name) for name in _YAML_READERS]
     originals = {m: getattr(m, "load_yaml", None) for m in modules}
-    base = next(f for f in originals.values() if f is not None)
+    base = next((f for f in originals.values() if f is not None), None)
+    if base is None:  # the readers changed how they load YAML: no cache
+        yield
+        return
     cached = functools.lru_cache(maxsize=4)(lambda p: base(p))
 
     def load_yaml(path: Any) -> Any:
@@ -146,7 +149,13 @@ def yaml_cache() -> Iterator[None]:
 
 def load_yaml(path: Path) -> Any:
     """The readers' YAML loader (cached inside :func:`yaml_cache`)."""
-    return importlib.import_module(_YAML_READERS[0]).load_yaml(path)
+    loader = getattr(importlib.import_module(_YAML_READERS[0]), "load_yaml", None)
+    if loader is None:  # the readers changed how they load YAML
+        import yaml
+
+        loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        return yaml.load(Path(path).read_bytes(), Loader=loader_cls)
+    return loader(path)
 
 
 @dataclass(frozen=True)
