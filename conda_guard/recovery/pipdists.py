@@ -292,49 +292,55 @@ def _by_name(dists: Iterable[FoundDist]) -> dict[str, FoundDist]:
     return {d.name: d for d in dists}
 
 
+def _unchanged(root: Path, have: FoundDist | None, want: PipDist) -> bool:
+    if have is None or have.version != want.version:
+        return False
+    if want.files_sha256 is None:
+        return True
+    return have.files is not None and files_hash(root, have.files) == want.files_sha256
+
+
 def restore(
     prefix: str | Path,
     store: Store,
     wanted: Iterable[PipDist],
     current: Iterable[FoundDist],
+    *,
+    dry_run: bool = False,
 ) -> PipOutcome:
-    """Make the pip distributions of ``prefix`` those of a generation."""
+    """Make the pip distributions of ``prefix`` those of a generation.
+
+    ``dry_run`` only says what it would do.
+    """
     root = Path(prefix)
     out = PipOutcome()
     now = _by_name(current)
-    wanted = list(wanted)
     for want in wanted:
         have = now.pop(want.name, None)
         label = f"{want.name} {want.version}"
-        if (
-            have is not None
-            and have.version == want.version
-            and (
-                want.files_sha256 is None
-                or have.files is not None
-                and files_hash(root, have.files) == want.files_sha256
-            )
-        ):
+        if _unchanged(root, have, want):
             out.unchanged.append(label)
-            continue
-        if not want.archive:
-            out.cannot.append(
-                f"{label}: {want.missing_reason or 'its files were not kept'}"
-            )
-            continue
-        if have is not None and not remove_dist(root, have):
+        elif not want.archive:
+            reason = want.missing_reason or "its files were not kept"
+            out.cannot.append(f"{label}: {reason}")
+        elif have is not None and have.files is None:
             out.cannot.append(
                 f"{label}: the installed {have.version} has no RECORD to remove it by"
             )
-            continue
-        unpack_dist(root, store.path / want.archive)
-        out.restored.append(label)
+        else:
+            if not dry_run:
+                if have is not None:
+                    remove_dist(root, have)
+                unpack_dist(root, store.path / want.archive)
+            out.restored.append(label)
     for extra in now.values():
         label = f"{extra.name} {extra.version}"
-        if remove_dist(root, extra):
-            out.removed.append(label)
-        else:
+        if extra.files is None:
             out.cannot.append(
                 f"{label}: not in the generation, and it has no RECORD to remove it by"
             )
+            continue
+        if not dry_run:
+            remove_dist(root, extra)
+        out.removed.append(label)
     return out

@@ -1,0 +1,490 @@
+"""The recovery commands of the CLI: ``snapshot``, ``snapshots``, ``export``, ``drift``.
+
+They need no conda (``rollback`` does, and lives in the conda adapter). Each
+returns an exit code; bad input is a :class:`~conda_guard.exceptions.GuardError`
+the CLI prints as one line with exit 2. Inside conda (``conda guard ...``) the
+prefix, package caches and store settings come from conda's context.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..constants import EXIT_FINDINGS, EXIT_OK
+from ..exceptions import UsageError
+from . import fsutil
+from .store import Store
+
+if TYPE_CHECKING:
+    import argparse
+
+    from .generation import Generation
+
+_DURATION = re.compile(r"([0-9]+)\s*([smhdw])")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+# -- shared arguments ----------------------------------------------------------------
+
+
+def _add_target(p: argparse.ArgumentParser) -> None:
+    p.add_argument("target", nargs="?", metavar="PREFIX", help="environment prefix")
+    env = p.add_argument_group("environment")
+    target = env.add_mutually_exclusive_group()
+    target.add_argument("-p", "--prefix", help="full path to the environment prefix")
+    target.add_argument("-n", "--name", help="name of the environment")
+    env.add_argument(
+        "--store",
+        metavar="DIR",
+        default=None,
+        help=(
+            "root of the generation stores (default: "
+            "$CONDA_PLUGINS_GUARD_SNAPSHOT_DIR or ~/.conda/guard/generations; "
+            "inside conda plugins.guard_snapshot_dir)"
+        ),
+    )
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+
+def _add_copy(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--copy",
+        action="store_true",
+        default=None,
+        help="copy archives that cannot be hard-linked into the store",
+    )
+    p.add_argument(
+        "--pkgs-dir",
+        dest="pkgs_dirs",
+        action="append",
+        metavar="DIR",
+        help="a conda package cache to take archives from (repeatable; default: "
+        "$CONDA_PKGS_DIRS, <root>/pkgs and ~/.conda/pkgs)",
+    )
+
+
+def configure_snapshot(p: argparse.ArgumentParser) -> None:
+    """Arguments of ``snapshot``."""
+    _add_target(p)
+    _add_copy(p)
+
+
+def configure_snapshots(p: argparse.ArgumentParser) -> None:
+    """Arguments of ``snapshots``."""
+    _add_target(p)
+    p.add_argument(
+        "--verify", action="store_true", help="hash every kept archive (slow, certain)"
+    )
+    prune = p.add_argument_group("freeing space")
+    prune.add_argument(
+        "--prune", action="store_true", help="delete old generations (see --keep)"
+    )
+    prune.add_argument(
+        "--keep", type=int, metavar="N", help="with --prune: keep the newest N"
+    )
+    prune.add_argument(
+        "--older-than",
+        metavar="AGE",
+        help="with --prune: delete generations older than AGE (30d, 12h, 2w)",
+    )
+    prune.add_argument(
+        "--dry-run", action="store_true", help="with --prune: only say what goes"
+    )
+    p.add_argument(
+        "--keep-archives",
+        action="store_true",
+        help="put archives that only a package cache holds into the store now",
+    )
+    _add_copy(p)
+
+
+def configure_export(p: argparse.ArgumentParser) -> None:
+    """Arguments of ``export``."""
+    _add_target(p)
+    p.add_argument(
+        "-o", "--output", required=True, metavar="DIR", help="directory to write to"
+    )
+    p.add_argument(
+        "--pin",
+        choices=("exact", "minor", "major"),
+        default="exact",
+        help="how environment.yml pins the requested specs (default: exact)",
+    )
+    p.add_argument(
+        "--generation",
+        metavar="GEN",
+        help="export a generation (g3, -1) instead of the prefix as it is",
+    )
+    p.add_argument("--env-name", help="the name in environment.yml (default: prefix's)")
+
+
+def configure_drift(p: argparse.ArgumentParser) -> None:
+    """Arguments of ``drift``."""
+    p.add_argument("files", nargs="+", metavar="FILE", help="environment.yml, locks")
+    env = p.add_argument_group("environment")
+    target = env.add_mutually_exclusive_group()
+    target.add_argument("-p", "--prefix", help="compare the locks with this prefix")
+    target.add_argument("-n", "--name", help="name of the environment")
+    p.add_argument("--platform", help="platform of multi-platform locks")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+
+# -- helpers ---------------------------------------------------------------------------
+
+
+def _prefix(args: argparse.Namespace) -> str:
+    from ..commands import target_prefix
+
+    prefix = target_prefix(args, getattr(args, "target", None)) or os.environ.get(
+        "CONDA_PREFIX"
+    )
+    if not prefix:
+        raise UsageError(
+            "give a PREFIX, or -p PREFIX / -n NAME (no environment is active)"
+        )
+    return prefix
+
+
+def _store(args: argparse.Namespace, prefix: str) -> Store:
+    return Store.for_prefix(prefix, getattr(args, "store", None))
+
+
+def _pkgs_dirs(args: argparse.Namespace, prefix: str) -> list[str]:
+    if getattr(args, "pkgs_dirs", None):
+        return [str(p) for p in args.pkgs_dirs]
+    from ..binaries import guess_pkgs_dirs
+
+    return [str(p) for p in guess_pkgs_dirs(Path(prefix))]
+
+
+def _when(gen: Generation) -> str:
+    return gen.created.replace("T", " ").rstrip("Z")
+
+
+def _usage_line(store: Store) -> str:
+    u = store.usage()
+    return (
+        f"store use: {u.files} files, {fsutil.human_bytes(u.apparent)} "
+        f"({fsutil.human_bytes(u.only_here)} only in the store, "
+        f"{fsutil.human_bytes(u.shared)} shared by hard links with package caches); "
+        f"generation files {fsutil.human_bytes(store.metadata_bytes())}"
+    )
+
+
+# -- snapshot --------------------------------------------------------------------------
+
+
+def run_snapshot(args: argparse.Namespace) -> int:
+    """``snapshot``: take a generation of the prefix now."""
+    from .capture import capture
+    from .verify import status
+
+    prefix = _prefix(args)
+    store = _store(args, prefix)
+    taken = capture(
+        prefix,
+        store,
+        pkgs_dirs=_pkgs_dirs(args, prefix),
+        allow_copy=bool(args.copy),
+        command="conda-guard snapshot",
+        reason="manual",
+    )
+    gen = taken.generation
+    st = status(store, gen)
+    hows = [a.how or a.kept for a in gen.archives]
+    counts = ", ".join(f"{hows.count(h)} {h}" for h in sorted(set(hows)))
+    if args.json:
+        print(json.dumps(_gen_json(store, gen, st) | {"new": taken.new}, indent=2))
+        return EXIT_OK
+    if taken.new:
+        print(
+            f"Generation {gen.label} of {prefix}: {len(gen.records)} packages, "
+            f"{len(gen.pip)} pip distribution(s); archives: {counts}."
+        )
+    else:
+        print(f"No new generation: {prefix} is as {gen.label} has it.")
+    answer = "yes" if st.restorable else "no"
+    print(f"Restorable offline: {answer} ({st.reason}).")
+    if st.pip_missing:
+        print(f"pip distributions it cannot restore: {', '.join(st.pip_missing)}")
+    print(f"Store: {store.path}")
+    return EXIT_OK
+
+
+# -- snapshots -------------------------------------------------------------------------
+
+
+def _gen_json(store: Store, gen: Generation, st: Any) -> dict[str, Any]:
+    return {
+        "generation": gen.number,
+        "label": gen.label,
+        "created": gen.created,
+        "revision": gen.revision,
+        "command": gen.command,
+        "packages": len(gen.records),
+        "pip": len(gen.pip),
+        "restorable": st.restorable,
+        "reason": st.reason,
+        "pip_not_restorable": list(st.pip_missing),
+        "explicit": str(store.explicit_path(gen.number)),
+    }
+
+
+def _statuses(store: Store, gens: list[Generation], deep: bool) -> list[Any]:
+    from .verify import Status, status, verify
+
+    out = []
+    for gen in gens:
+        st = status(store, gen)
+        if deep and st.restorable:
+            problems = verify(store, gen)
+            if problems:
+                names = "; ".join(str(p) for p in problems[:3])
+                st = Status(
+                    False, f"{len(problems)} problem(s): {names}", st.pip_missing
+                )
+            else:
+                st = Status(True, "every archive verified", st.pip_missing)
+        out.append(st)
+    return out
+
+
+def _table(gens: list[Generation], sts: list[Any]) -> list[str]:
+    rows = [("gen", "taken (UTC)", "rev", "packages", "offline", "taken before")]
+    for gen, st in zip(gens, sts):
+        rows.append(
+            (
+                gen.label,
+                _when(gen),
+                "-" if gen.revision is None else str(gen.revision),
+                str(len(gen.records)) + (f"+{len(gen.pip)} pip" if gen.pip else ""),
+                "yes" if st.restorable else "no",
+                gen.command or "-",
+            )
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    lines = []
+    for i, row in enumerate(rows):
+        lines.append(
+            "  ".join(c.ljust(w) for c, w in zip(row[:5], widths)) + "  " + row[5]
+        )
+        if i and (not sts[i - 1].restorable or sts[i - 1].reason.startswith("while")):
+            lines.append(" " * (widths[0] + 2) + f"({sts[i - 1].reason})")
+    return [line.rstrip() for line in lines]
+
+
+def run_snapshots(args: argparse.Namespace) -> int:
+    """``snapshots``: list generations; ``--prune``, ``--keep-archives``."""
+    prefix = _prefix(args)
+    store = _store(args, prefix)
+    if args.prune:
+        return _prune(args, store)
+    if args.keep_archives:
+        return _keep_archives(args, store, prefix)
+    gens = store.generations()
+    sts = _statuses(store, gens, args.verify)
+    if args.json:
+        doc = {
+            "prefix": store.prefix,
+            "store": str(store.path),
+            "generations": [_gen_json(store, g, s) for g, s in zip(gens, sts)],
+            "usage": vars(store.usage()) if store.exists else None,
+        }
+        print(json.dumps(doc, indent=2))
+        return EXIT_OK
+    if not gens:
+        print(f"No generations of {store.prefix} yet (store: {store.path}).")
+        return EXIT_OK
+    print(f"Generations of {store.prefix}")
+    print(f"store: {store.path}\n")
+    print("\n".join(_table(gens, sts)))
+    print("\n" + _usage_line(store))
+    return EXIT_OK
+
+
+def _age(text: str) -> timedelta:
+    m = _DURATION.fullmatch(text.strip())
+    if m is None:
+        raise UsageError(
+            f"--older-than wants an age such as 30d, 12h or 2w, not {text!r}"
+        )
+    return timedelta(seconds=int(m.group(1)) * _UNITS[m.group(2)])
+
+
+def _created(gen: Generation) -> datetime:
+    try:
+        return datetime.strptime(gen.created, "%Y-%m-%dT%H:%M:%SZ").replace(
+            tzinfo=timezone.utc
+        )
+    except ValueError:
+        return datetime.now(timezone.utc)
+
+
+def _prune(args: argparse.Namespace, store: Store) -> int:
+    if args.keep is None and args.older_than is None:
+        raise UsageError("--prune needs --keep N and/or --older-than AGE")
+    if args.keep is not None and args.keep < 0:
+        raise UsageError("--keep must be 0 or more")
+    gens = store.generations()
+    newest = {g.number for g in gens[len(gens) - args.keep :]} if args.keep else set()
+    cutoff = (
+        datetime.now(timezone.utc) - _age(args.older_than) if args.older_than else None
+    )
+    doomed = [
+        g
+        for g in gens
+        if (args.keep is None or g.number not in newest)
+        and (cutoff is None or _created(g) < cutoff)
+    ]
+    kept = [g for g in gens if g not in doomed]
+    labels = ", ".join(g.label for g in doomed) or "none"
+    if args.dry_run:
+        print(f"Would delete: {labels}.")
+        return EXIT_OK
+    for gen in doomed:
+        store.remove(gen.number)
+    freed = store.collect_garbage(kept) if store.exists else fsutil.Usage()
+    print(
+        f"Deleted {labels}; {len(kept)} generation(s) left. Freed "
+        f"{fsutil.human_bytes(freed.only_here)} ({fsutil.human_bytes(freed.shared)} "
+        f"of the deleted archives are still held by package caches)."
+    )
+    return EXIT_OK
+
+
+def _keep_archives(args: argparse.Namespace, store: Store, prefix: str) -> int:
+    from .capture import _find
+
+    dirs = [Path(d) for d in _pkgs_dirs(args, prefix)]
+    changed = 0
+    for gen in store.generations():
+        archives = []
+        for arch in gen.archives:
+            if arch.kept == "store":
+                archives.append(arch)
+                continue
+            rec = {"fn": arch.fn, "size": arch.size}
+            if arch.cache_path:
+                rec["package_tarball_full_path"] = arch.cache_path
+            source = _find(rec, arch.fn, dirs)
+            digest = arch.sha256 or arch.md5
+            how = None
+            if source is not None and digest:
+                rel = store.archive_rel(digest, arch.fn)
+                how = store.add_file(rel, source, allow_copy=bool(args.copy))
+            if how is None:
+                archives.append(arch)
+                continue
+            archives.append(
+                replace(arch, kept="store", how=how, path=rel, cache_path=None)
+            )
+        if archives != list(gen.archives):
+            new = replace(gen, archives=tuple(archives))
+            fsutil.atomic_write(store.generation_path(gen.number), new.dumps())
+            changed += 1
+    print(f"{changed} generation(s) now keep more of their archives in {store.path}.")
+    return EXIT_OK
+
+
+# -- export and drift ---------------------------------------------------------
+
+
+def run_export(args: argparse.Namespace) -> int:
+    """``export``: environment.yml, conda-lock.yml, pixi.lock, explicit.txt."""
+    from .export import export_all, from_generation, from_prefix
+    from .states import pick
+
+    prefix = _prefix(args)
+    if args.generation:
+        m = re.fullmatch(r"g?(-?[0-9]+)", args.generation.strip())
+        if m is None:
+            raise UsageError(f"not a generation: {args.generation!r} (give g3 or -1)")
+        data = from_generation(
+            pick(_store(args, prefix), int(m.group(1))), args.env_name
+        )
+    else:
+        data = from_prefix(prefix, args.env_name)
+    written = export_all(data, args.output, args.pin)
+    if args.json:
+        print(json.dumps({k: str(v) for k, v in written.items()}, indent=2))
+        return EXIT_OK
+    print(f"Exported {data.source} ({len(data.records)} packages, {data.platform}):")
+    for path in written.values():
+        print(f"  {path}")
+    if data.pip:
+        names = ", ".join(n for n, _ in data.pip)
+        print(f"pip distributions are in environment.yml only (not locked): {names}")
+    return EXIT_OK
+
+
+def run_drift(args: argparse.Namespace) -> int:
+    """``drift``: exit 1 when the yml, the locks and the prefix disagree."""
+    from ..commands import target_prefix
+    from .drift import drift
+
+    prefix = target_prefix(args)
+    checks = drift(list(args.files), prefix, args.platform)
+    drifted = any(c.differences for c in checks)
+    if args.json:
+        print(
+            json.dumps(
+                {"drift": drifted, "checks": [c.to_json() for c in checks]}, indent=2
+            )
+        )
+    else:
+        for c in checks:
+            state = (
+                f"{len(c.differences)} difference(s)" if c.differences else "in sync"
+            )
+            print(f"{c.left} vs {c.right}: {state} ({c.summary})")
+            print("".join(f"  - {d}\n" for d in c.differences), end="")
+    return EXIT_FINDINGS if drifted else EXIT_OK
+
+
+SUBCOMMANDS = {
+    "snapshot": (
+        configure_snapshot,
+        (
+            "Take a generation of a prefix now (records, specs, pip files; "
+            "archives hard-linked into the store)."
+        ),
+        None,
+    ),
+    "snapshots": (
+        configure_snapshots,
+        (
+            "List a prefix's generations (restorable offline or not, and why); "
+            "--prune frees space."
+        ),
+        None,
+    ),
+    "export": (
+        configure_export,
+        (
+            "Write environment.yml, conda-lock.yml, pixi.lock and an @EXPLICIT "
+            "file (sha256) of a prefix or a generation."
+        ),
+        None,
+    ),
+    "drift": (
+        configure_drift,
+        (
+            "Check without solving that environment.yml, its locks and the prefix "
+            "agree (exit 1 when they do not)."
+        ),
+        None,
+    ),
+}
+
+COMMANDS = {
+    "snapshot": run_snapshot,
+    "snapshots": run_snapshots,
+    "export": run_export,
+    "drift": run_drift,
+}
