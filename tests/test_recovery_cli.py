@@ -1,4 +1,4 @@
-"""The standalone commands: snapshot, snapshots (list, verify, prune), diff PREFIX@gN."""
+"""The standalone commands: snapshot, snapshots (list, verify, prune), PREFIX@gN."""
 
 from __future__ import annotations
 

@@ -184,7 +184,7 @@ def test_verify_names_corrupt_and_missing_archives(env):
     assert problems[gone.fn].startswith("missing")
 
 
-# -- the files: atomic, validated -------------------------------------------------------
+# -- the files: atomic, validated --------------------------------------------------
 
 
 def _damage(path: Path, how: str) -> None:
