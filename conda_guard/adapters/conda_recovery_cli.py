@@ -155,11 +155,11 @@ def run_rollback(args: argparse.Namespace) -> int:
         raise GuardRecoveryError(f"conda guard rollback: {exc}") from exc
     if problems:
         raise GuardRecoveryError(refusal(gen, problems))
-    p = plan(prefix, gen)
-    pip = _pip_preview(prefix, store, gen, dry_run=True)
-    analysis = analysis_of(prefix, gen)
     _accept(args.guard_accept)
     try:
+        p = plan(prefix, gen)
+        pip = _pip_preview(prefix, store, gen, dry_run=True)
+        analysis = analysis_of(prefix, gen)
         return _run(args, prefix, store, p, pip, analysis)
     finally:
         conda_hooks.OVERRIDES.clear()
