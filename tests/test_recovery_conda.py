@@ -1,4 +1,4 @@
-"""Recovery with real conda: generations, rollback where --revision fails, clean, export.
+"""Recovery with real conda: generations, rollback where --revision fails, export.
 
 Each test has its own copy of the local conda-forge channel (real records,
 tests/conda_channel.py), its own package cache and generation store, and runs
@@ -315,7 +315,7 @@ def test_clean_names_generations_it_would_make_unrestorable(box):
 
 
 def test_hard_linked_archives_survive_clean(box):
-    """conda clean leaves files with st_nlink > 1 (conda/cli/main_clean.py _get_size)."""
+    """conda clean leaves files with st_nlink > 1 (main_clean.py, _get_size)."""
     prefix = _v1_then_v2(box)
     pkgs = box.root / "pkgs"
     gen = box.store(prefix).load(1)
