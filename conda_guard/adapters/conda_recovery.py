@@ -37,10 +37,6 @@ if TYPE_CHECKING:
     from ..recovery.generation import Generation
     from ..recovery.store import Store
 
-ROLLBACK_HELP = (
-    "Put a prefix back to a generation taken before a transaction: offline, no "
-    "solve, archives verified first, conda's own unlink/link."
-)
 _GEN_ARG = re.compile(r"g?(-?[0-9]+)")
 
 

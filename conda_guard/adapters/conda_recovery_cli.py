@@ -11,8 +11,8 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..recovery.commands import configure_rollback
 from .conda_recovery import (
-    ROLLBACK_HELP,
     GuardRecoveryError,
     Plan,
     analysis_of,
@@ -33,32 +33,6 @@ if TYPE_CHECKING:
     from ..recovery.store import Store
 
 __all__ = ["configure_rollback", "run_rollback"]
-
-
-def configure_rollback(sub: Any) -> None:
-    """Add ``rollback`` to the ``conda guard`` subparsers."""
-    p = sub.add_parser("rollback", help=ROLLBACK_HELP, description=ROLLBACK_HELP)
-    p.add_argument(
-        "generation",
-        nargs="?",
-        metavar="GENERATION",
-        help="g3, 3 or -1 (the newest); default: the newest generation that "
-        "differs from the prefix as it is",
-    )
-    target = p.add_mutually_exclusive_group()
-    target.add_argument("-p", "--prefix", help="full path to the environment prefix")
-    target.add_argument("-n", "--name", help="name of the environment")
-    p.add_argument("--dry-run", action="store_true", help="show what would change")
-    p.add_argument("-y", "--yes", action="store_true", help="do not ask to confirm")
-    p.add_argument("--json", action="store_true", help="report as JSON")
-    p.add_argument(
-        "--accept",
-        dest="guard_accept",
-        action="append",
-        default=[],
-        metavar="RULE|PKG",
-        help="accept the findings of a rule id or about a package (block mode)",
-    )
 
 
 def _dist(prec: Any) -> str:

@@ -135,6 +135,43 @@ def configure_drift(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
 
 
+ROLLBACK_HELP = (
+    "Put a prefix back to a generation taken before a transaction: offline, no "
+    "solve, archives verified first, conda's own unlink/link."
+)
+
+
+def configure_rollback(sub: Any) -> None:
+    """Add ``rollback`` to the ``conda guard`` subparsers (run by the conda adapter)."""
+    p = sub.add_parser("rollback", help=ROLLBACK_HELP, description=ROLLBACK_HELP)
+    rollback_arguments(p)
+
+
+def rollback_arguments(p: argparse.ArgumentParser) -> None:
+    """Arguments of ``conda guard rollback``."""
+    p.add_argument(
+        "generation",
+        nargs="?",
+        metavar="GENERATION",
+        help="g3, 3 or -1 (the newest); default: the newest generation that "
+        "differs from the prefix as it is",
+    )
+    target = p.add_mutually_exclusive_group()
+    target.add_argument("-p", "--prefix", help="full path to the environment prefix")
+    target.add_argument("-n", "--name", help="name of the environment")
+    p.add_argument("--dry-run", action="store_true", help="show what would change")
+    p.add_argument("-y", "--yes", action="store_true", help="do not ask to confirm")
+    p.add_argument("--json", action="store_true", help="report as JSON")
+    p.add_argument(
+        "--accept",
+        dest="guard_accept",
+        action="append",
+        default=[],
+        metavar="RULE|PKG",
+        help="accept the findings of a rule id or about a package (block mode)",
+    )
+
+
 # -- helpers ---------------------------------------------------------------------------
 
 
