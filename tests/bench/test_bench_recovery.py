@@ -58,14 +58,20 @@ GOAL = 1.10
 
 def _conda(env: dict[str, str], *argv: object) -> float:
     t0 = time.perf_counter()
-    subprocess.run(
+    proc = subprocess.run(
         [sys.executable, "-m", "conda", *map(str, argv)],
         env=env,
-        check=True,
         capture_output=True,
+        text=True,
         timeout=600,
+        check=False,
     )
-    return time.perf_counter() - t0
+    elapsed = time.perf_counter() - t0
+    if proc.returncode:
+        raise AssertionError(
+            f"conda {argv}: {proc.stdout[-2000:]}{proc.stderr[-2000:]}"
+        )
+    return elapsed
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +98,8 @@ def big(tmp_path_factory):
     )
     condarc = root / "condarc"
     condarc.write_text(
-        f"offline: true\nsolver: classic\nchannels:\n  - {channel.as_uri()}\n"
+        "offline: true\nsolver: classic\nadd_pip_as_python_dependency: false\n"
+        f"channels:\n  - {channel.as_uri()}\n"
         f"pkgs_dirs:\n  - {root / 'pkgs'}\nplugins:\n  guard_batch: never\n"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONDA")}
