@@ -114,7 +114,10 @@ def test_hooks_register_without_loading_the_core(stub_conda: Path):
     data = json.loads(proc.stdout)
     assert data["hooks"] == {
         "post_solves": ["conda-guard"],
-        "pre_commands": [["conda-guard-revision", ["install"]]],
+        "pre_commands": [
+            ["conda-guard-revision", ["install"]],
+            ["conda-guard-clean", ["clean"]],
+        ],
         "subcommands": ["guard"],
         "health_checks": ["abi-guard"],
     }

@@ -222,6 +222,11 @@ def test_rollback_restores_specs_and_pip_files(box):
     _pip_dist(prefix, "2.0")
     assert "filelock" in requested_now(prefix)
 
+    as_json = box.conda("guard", "rollback", "g1", "--dry-run", "--json", "-p", prefix)
+    doc = json.loads(as_json.stdout)
+    assert doc["done"] is False and doc["generation"] == "g1"
+    assert doc["remove_specs"] == ["filelock"] and doc["pip"]["restored"]
+    assert {f["rule"] for f in doc["findings"]} >= {"numpy-abi"}
     dry = box.conda("guard", "rollback", "g1", "--dry-run", "-p", prefix)
     assert "pip restore: tinylib 1.0" in dry.stdout
     assert "no longer requested: filelock" in dry.stdout
@@ -270,6 +275,13 @@ def test_snapshots_can_be_turned_off(box):
     proc = box.conda("guard", "rollback", "-y", "-p", prefix, ok=False)
     assert proc.returncode == 2
     assert f"no generations of {prefix} yet" in proc.stderr
+    # by hand, inside conda (conda's package cache and settings)
+    taken = box.conda("guard", "snapshot", "-p", prefix)
+    assert f"Generation g1 of {prefix}: 40 packages" in taken.stdout
+    assert "archives: 40 hardlink." in taken.stdout
+    proc = box.conda("guard", "rollback", "-y", "-p", prefix, ok=False)
+    assert proc.returncode == 2
+    assert "is as every generation has it: nothing to roll back to" in proc.stderr
 
 
 def test_damaged_generation_is_one_line_and_changes_nothing(box):

@@ -81,17 +81,22 @@ FORMATS: dict[str, tuple[Callable[[Any], str], str, bool]] = {
 
 
 def exporters() -> Iterator[CondaEnvironmentExporter]:
-    """The ``CondaEnvironmentExporter`` objects."""
-    from conda.plugins.types import CondaEnvironmentExporter, EnvironmentFormat
+    """The ``CondaEnvironmentExporter`` objects.
 
+    The hook exists since conda 25.7; ``description`` and
+    ``environment_format`` (lock file or environment) since 26.3, and are
+    passed only where conda has them.
+    """
+    from conda.plugins import types
+
+    fields = getattr(types.CondaEnvironmentExporter, "__dataclass_fields__", {})
     for name, (export, description, lock) in FORMATS.items():
-        yield CondaEnvironmentExporter(
-            name=name,
-            aliases=(),
-            default_filenames=(),
-            export=export,
-            description=description,
-            environment_format=(
-                EnvironmentFormat.lockfile if lock else EnvironmentFormat.environment
-            ),
+        extra: dict[str, Any] = {}
+        if "description" in fields:
+            extra["description"] = description
+        if "environment_format" in fields:
+            kind = types.EnvironmentFormat
+            extra["environment_format"] = kind.lockfile if lock else kind.environment
+        yield types.CondaEnvironmentExporter(
+            name=name, aliases=(), default_filenames=(), export=export, **extra
         )

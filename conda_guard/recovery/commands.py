@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     import argparse
 
 
-
 # -- shared arguments ----------------------------------------------------------------
 
 
