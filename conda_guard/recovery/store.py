@@ -177,9 +177,9 @@ class Store:
     def write(self, gen: Generation, explicit: str) -> Generation:
         """Store ``gen`` under the next free number; returns it renumbered.
 
-        The explicit file is written first and the JSON last: a generation
-        exists once its JSON does (claimed with an exclusive create, so two
-        processes never share a number).
+        The JSON is claimed with an exclusive create (two processes never
+        share a number), then the explicit file is written next to it; the
+        generation is the JSON, the explicit file is its convenience copy.
         """
         from dataclasses import replace
 
@@ -187,7 +187,6 @@ class Store:
         number = max(self.numbers(), default=0) + 1
         while True:
             gen = replace(gen, number=number)
-            fsutil.atomic_write(self.explicit_path(number), explicit.encode())
             try:
                 fsutil.atomic_write(
                     self.generation_path(number), gen.dumps(), exclusive=True
@@ -195,6 +194,7 @@ class Store:
             except FileExistsError:
                 number += 1
                 continue
+            fsutil.atomic_write(self.explicit_path(number), explicit.encode())
             return gen
 
     def remove(self, number: int) -> None:
