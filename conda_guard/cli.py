@@ -227,8 +227,10 @@ SUBCOMMANDS = {
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:
     """Add the ``diff``/``history``/``check`` subcommands to ``parser``."""
+    from .recovery.commands import SUBCOMMANDS as RECOVERY
+
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name, (configure, help_text, epilog) in SUBCOMMANDS.items():
+    for name, (configure, help_text, epilog) in {**SUBCOMMANDS, **RECOVERY}.items():
         p = sub.add_parser(
             name,
             help=help_text,
@@ -253,9 +255,10 @@ def run(args: argparse.Namespace) -> int:
     """Run a parsed command; GuardError → one line on stderr, exit 2."""
     from .commands import COMMANDS
     from .exceptions import GuardError
+    from .recovery.commands import COMMANDS as RECOVERY
 
     try:
-        return COMMANDS[args.command](args)
+        return {**COMMANDS, **RECOVERY}[args.command](args)
     except GuardError as exc:
         print(f"conda-guard: error: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
     from conda.models.records import PackageRecord
-    from conda.plugins.types import CondaSetting
+    from conda.plugins.types import CondaEnvironmentExporter, CondaSetting
 
 
 def _post_solve(
@@ -47,6 +47,12 @@ def _execute(argv: tuple[str, ...]) -> int:
     return execute(argv)
 
 
+def _clean(command: str) -> None:
+    from .adapters.conda_recovery_hooks import clean_check
+
+    clean_check(command)
+
+
 def _doctor(prefix: str, verbose: bool) -> None:
     from .adapters.conda_doctor import check
 
@@ -59,6 +65,9 @@ def conda_settings() -> Iterable[CondaSetting]:
     from .adapters.conda_settings import declare_settings
 
     yield from declare_settings()
+    from .adapters.conda_recovery_settings import declare_settings as recovery
+
+    yield from recovery()
 
 
 @plugins.hookimpl
@@ -73,6 +82,7 @@ def conda_pre_commands() -> Iterable[CondaPreCommand]:
     yield CondaPreCommand(
         name="conda-guard-revision", action=_pre_command, run_for={"install"}
     )
+    yield CondaPreCommand(name="conda-guard-clean", action=_clean, run_for={"clean"})
 
 
 @plugins.hookimpl
@@ -81,6 +91,9 @@ def conda_pre_transaction_actions() -> Iterable[CondaPreTransactionAction]:
     from .adapters.conda_links import GuardLinkCheck
 
     yield CondaPreTransactionAction(name="conda-guard-links", action=GuardLinkCheck)
+    from .adapters.conda_recovery_hooks import GuardSnapshot
+
+    yield CondaPreTransactionAction(name="conda-guard-snapshot", action=GuardSnapshot)
 
 
 @plugins.hookimpl
@@ -105,3 +118,11 @@ def conda_health_checks() -> Iterable[CondaHealthCheck]:
         action=_doctor,
         summary="ABI risks in the environment as it is (conda-guard check)",
     )
+
+
+@plugins.hookimpl
+def conda_environment_exporters() -> Iterable[CondaEnvironmentExporter]:
+    """``conda export --format guard-explicit|guard-conda-lock|guard-pixi-lock|...``."""
+    from .adapters.conda_recovery_export import exporters
+
+    yield from exporters()

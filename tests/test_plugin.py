@@ -114,7 +114,10 @@ def test_hooks_register_without_loading_the_core(stub_conda: Path):
     data = json.loads(proc.stdout)
     assert data["hooks"] == {
         "post_solves": ["conda-guard"],
-        "pre_commands": [["conda-guard-revision", ["install"]]],
+        "pre_commands": [
+            ["conda-guard-revision", ["install"]],
+            ["conda-guard-clean", ["clean"]],
+        ],
         "subcommands": ["guard"],
         "health_checks": ["abi-guard"],
     }
@@ -152,10 +155,10 @@ def test_real_conda_plugin_import_is_light():
         "before = set(sys.modules)\n"
         "import conda_guard.plugin as p\n"
         "settings = list(p.conda_settings())\n"
-        "(pre,) = p.conda_pre_transaction_actions()\n"
+        "pre = list(p.conda_pre_transaction_actions())\n"
         "new = sorted(set(sys.modules) - before)\n"
         "print(json.dumps({'new': new, 'settings': [s.name for s in settings],\n"
-        "                  'pre': [pre.name, pre.action.__name__]}))\n"
+        "                  'pre': [[x.name, x.action.__name__] for x in pre]}))\n"
     )
     proc = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=False
@@ -171,13 +174,21 @@ def test_real_conda_plugin_import_is_light():
         "guard_batch_timeout",
         "guard_on_error",
         "guard_report",
+        "guard_snapshot",
+        "guard_snapshot_dir",
+        "guard_snapshot_copy",
     ]
-    assert data["pre"] == ["conda-guard-links", "GuardLinkCheck"]
+    assert data["pre"] == [
+        ["conda-guard-links", "GuardLinkCheck"],
+        ["conda-guard-snapshot", "GuardSnapshot"],
+    ]
     ours = sorted(m for m in data["new"] if m.startswith("conda_guard"))
     assert ours == [
         "conda_guard",
         "conda_guard.adapters",
         "conda_guard.adapters.conda_links",
+        "conda_guard.adapters.conda_recovery_hooks",
+        "conda_guard.adapters.conda_recovery_settings",
         "conda_guard.adapters.conda_settings",
         "conda_guard.constants",
         "conda_guard.plugin",

@@ -186,7 +186,9 @@ def test_conda_minimum_covers_the_hooks_the_plugin_uses():
 
     conda_pre_commands 23.7.0 (#12712), conda_health_checks 23.11.0 (#13186),
     conda_post_solves 24.1.0 (#13053), conda_settings 24.3.0 (#13554),
-    conda_pre_transaction_actions 25.5.0 (#14754);
+    conda_pre_transaction_actions 25.5.0 (#14754),
+    conda_environment_exporters 25.7.0 (#14886; its ``description`` and
+    ``environment_format`` fields, 26.3.0, are passed only where they exist);
     CondaHealthCheck's ``summary``/``fixer``/``fix`` fields 26.1.0 (#15530);
     ``conda config --show plugins.<name>`` 25.5.0 (#14510).
     """
@@ -197,6 +199,7 @@ def test_conda_minimum_covers_the_hooks_the_plugin_uses():
         "conda_settings": "24.3.0",
         "conda_subcommands": "22.11.0",
         "conda_pre_transaction_actions": "25.5.0",
+        "conda_environment_exporters": "25.7.0",
     }
     source = (ROOT / "conda_guard" / "plugin.py").read_text(encoding="utf-8")
     hooks = set(re.findall(r"^def (conda_\w+)\(", source, re.M))

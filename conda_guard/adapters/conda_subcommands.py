@@ -91,6 +91,9 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     )
     configure_core(parser)
     sub = _subparsers(parser)
+    from .conda_recovery_cli import configure_rollback  # recovery (issue 11)
+
+    configure_rollback(sub)
     for name, configure in (("install", conda_install), ("update", conda_update)):
         p = configure(sub)
         p.description = STRICT_HELP[name]
@@ -125,6 +128,13 @@ def execute(argv: Sequence[str] | argparse.Namespace) -> int:
     command = getattr(args, "command", None)
     if command in STRICT_HELP:
         return run_strict(args, command)
+    from .conda_recovery_hooks import recovery_defaults  # recovery (issue 11)
+
+    recovery_defaults(args)
+    if command == "rollback":
+        from .conda_recovery_cli import run_rollback
+
+        return run_rollback(args)
     _resolve_prefix(args, command)
     _solve_defaults(args)
     from ..cli import run

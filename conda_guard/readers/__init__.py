@@ -146,6 +146,10 @@ def read_state(
             f"unknown format {fmt!r} (expected one of {', '.join(FORMATS)})"
         )
     text = str(ref)
+    from conda_guard.recovery.states import match_reference, read_generation_state
+
+    if (gen := match_reference(text)) is not None:  # PREFIX@gN: a generation
+        return read_generation_state(*gen)
     m = _REVISION_RE.fullmatch(text)
     if m and not Path(text).exists() and Path(m.group(1)).is_dir():
         if fmt not in (None, "prefix"):

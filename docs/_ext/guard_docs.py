@@ -156,11 +156,20 @@ class RuleSection(SphinxDirective):
         return [target, container]
 
 
+SETTINGS_MODULES = ("conda_settings.py", "conda_recovery_settings.py")
+
+
 def settings_from_source() -> list[dict[str, str]]:
-    """Each ``CondaSetting`` declared in conda_settings.py, read from its AST."""
+    """Each ``CondaSetting`` declared in the settings modules, read from their AST."""
+    out: list[dict[str, str]] = []
+    for module in SETTINGS_MODULES:
+        out += _settings_in(ROOT / "conda_guard" / "adapters" / module)
+    return out
+
+
+def _settings_in(path: Path) -> list[dict[str, str]]:
     from conda_guard import constants
 
-    path = ROOT / "conda_guard" / "adapters" / "conda_settings.py"
     tree = ast.parse(path.read_text(encoding="utf-8"))
 
     names: dict[str, Any] = {}
@@ -198,6 +207,8 @@ def settings_from_source() -> list[dict[str, str]]:
         else:
             default = repr(const(param.args[0])) if param.args else ""
             default = default.strip("'")
+            if default in ("True", "False"):  # element_type=bool
+                default, choices = default.lower(), ("true", "false")
             for k in param.keywords:
                 if k.arg == "validation" and isinstance(k.value, ast.Call):
                     if getattr(k.value.func, "id", "") == "_choice":
@@ -209,6 +220,12 @@ def settings_from_source() -> list[dict[str, str]]:
                 "kind": "list" if kind == "SequenceParameter" else "value",
                 "default": default,
                 "choices": " | ".join(choices),
+                "type": "text"
+                if any(
+                    k.arg == "element_type" and getattr(k.value, "id", "") == "str"
+                    for k in getattr(param, "keywords", ())
+                )
+                else "number",
                 "env": f"CONDA_PLUGINS_{name.upper()}",
                 "description": const(kw["description"]).removeprefix("conda-guard: "),
             }
@@ -224,7 +241,7 @@ class SettingsTable(SphinxDirective):
         for s in settings_from_source():
             name = nodes.literal(text=s["name"])
             values = s["choices"] or (
-                "list of strings" if s["kind"] == "list" else "number"
+                "list of strings" if s["kind"] == "list" else s["type"]
             )
             rows.append(
                 [
@@ -331,4 +348,17 @@ def cli_parser():
         for action in p._actions:
             if isinstance(action, argparse._SubParsersAction):
                 todo.extend(action.choices.values())
+    return parser
+
+
+def rollback_parser():
+    """``conda guard rollback`` (conda-only; its parser is conda-free)."""
+    import argparse
+
+    from conda_guard.recovery.commands import ROLLBACK_HELP, rollback_arguments
+
+    parser = argparse.ArgumentParser(
+        prog="conda guard rollback", description=ROLLBACK_HELP
+    )
+    rollback_arguments(parser)
     return parser
