@@ -208,6 +208,9 @@ class AbiTable:
             if isinstance(v, dict)  # keys are virtual packages (__glibc)
         }
         self._globs: dict[tuple[str, str], tuple[re.Pattern[str], ...]] = {}
+        #: variants per (name, version, build, depends, track_features): the
+        #: fields markers read; the diff and several rules ask for the same
+        self._variant_cache: dict[tuple[Any, ...], dict[str, str]] = {}
         self._symbols = tuple(
             SymbolRow(
                 gcc=row["gcc"],
@@ -304,7 +307,20 @@ class AbiTable:
 
         Axes: ``blas`` (blas-family members only), ``gpu``, ``cuda``, ``python``,
         ``openmp`` (openmp family), ``mpi``. Axes without a marker are absent.
+        Computed once per distinct record (a fresh dict each call).
         """
+        key = (
+            record.name,
+            record.version,
+            record.build,
+            record.depends,
+            record.track_features,
+        )
+        cached = self._variant_cache.get(key)
+        if cached is not None:
+            return dict(cached)
+        if len(self._variant_cache) > 65536:
+            self._variant_cache.clear()
         fam = self.family_of(record.name)
         out: dict[str, str] = {}
         for marker in self._markers:
@@ -317,7 +333,8 @@ class AbiTable:
             value = _apply(marker, record)
             if value is not None:
                 out[marker.axis] = value
-        return out
+        self._variant_cache[key] = out
+        return dict(out)
 
     # -- C++ runtime symbols ---------------------------------------------------
     def symbol_row(self, gcc_version: str) -> SymbolRow | None:

@@ -85,3 +85,22 @@ def test_new_record_whose_dependencies_hold_is_quiet():
     new = real("cairo-1.18.0-hbb29018_2")  # icu >=73.2,<74.0a0
     a = analyze(state(icu), state(icu, new))
     assert not findings(a, "broken-dependency")
+
+
+def test_each_spec_is_parsed_once_per_analysis(monkeypatch):
+    # issue 12.11: broken-dependency (and every rule) parses a spec text once
+    from collections import Counter
+
+    from conda_guard.rules import base
+
+    calls = Counter()
+    parse = base.parse_spec
+
+    def counting(text):
+        calls[text] += 1
+        return parse.__wrapped__(text)
+
+    monkeypatch.setattr(base, "parse_spec", counting)
+    a = analyze(*case("pangeo-ml-toolchain-numpy2"))
+    assert a.findings and len(calls) > 100
+    assert max(calls.values()) == 1, calls.most_common(3)

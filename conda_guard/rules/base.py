@@ -84,6 +84,7 @@ class RuleContext:
     by_name: dict[str, Change] = field(init=False)
     _specs: dict[str, MatchSpec | None] = field(init=False, repr=False)
     _violations: dict[str, list[tuple[Record, str]]] = field(init=False, repr=False)
+    _family_users: dict[tuple[str, str], frozenset[str]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.by_name = {c.name: c for c in self.changes}
@@ -102,6 +103,15 @@ class RuleContext:
         """True when ``record`` satisfies ``spec`` (unparsable specs count as met)."""
         parsed = self.spec(spec)
         return True if parsed is None else parsed.match(record)
+
+    def has_upper_bound(self, spec: str) -> bool:
+        """True when the spec's version part caps the version from above."""
+        parsed = self.spec(spec)
+        return (
+            parsed is not None
+            and parsed.version is not None
+            and (parsed.version.has_upper_bound())
+        )
 
     @cached_property
     def depends_known(self) -> bool:
@@ -132,6 +142,12 @@ class RuleContext:
             for spec in rec.constrains:
                 out.setdefault(dep_name(spec), []).append((rec, spec))
         return out
+
+    def requirers(self, name: str, side: str = "after") -> list[tuple[Record, str]]:
+        """(record, spec) for every depends entry on ``name`` in one state."""
+        state = self.after if side == "after" else self.before
+        rev = self._reverse_after if side == "after" else self._reverse_before
+        return [(state.records[n], spec) for n, spec in rev.get(name, ())]
 
     def dependents(self, name: str) -> list[Dependent]:
         """Records of the after state that depend on ``name``, with their specs."""

@@ -37,15 +37,17 @@ def cuda_text(value: str | None) -> str:
     return value if "." in value else f"{value}.x"
 
 
-def env_cuda(state: State, ctx: RuleContext) -> str | None:
+def env_cuda(state: State, ctx: RuleContext, side: int) -> str | None:
     """The CUDA a state is for: its cuda-version/cudatoolkit/pytorch-cuda, else
-    the most common CUDA of its builds."""
+    the most common CUDA of the builds that move (``side`` 0 before, 1 after)."""
     table = ctx.table
     for name in table.note("cuda", "version_axis") or ():
         rec = state.get(name)
         if rec is not None and (value := table.variants(rec).get("cuda")):
             return value
-    seen = Counter(v for r in state if (v := table.variants(r).get("cuda")))
+    seen = Counter(
+        v for c in ctx.changes if (v := c.variants.get("cuda", (None, None))[side])
+    )
     return seen.most_common(1)[0][0] if seen else None
 
 
@@ -95,7 +97,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
                 f"the new build for CUDA {cuda_text(a)}"
             )
     evidence += violation_evidence(violated, "CUDA package")
-    env = (env_cuda(ctx.before, ctx), env_cuda(ctx.after, ctx))
+    env = (env_cuda(ctx.before, ctx, 0), env_cuda(ctx.after, ctx, 1))
     head = "the CUDA stack changes"
     if all(env) and env[0] != env[1]:
         head += f" from CUDA {cuda_text(env[0])} to {cuda_text(env[1])}"

@@ -20,12 +20,12 @@ import re
 from typing import TYPE_CHECKING
 
 from ..models import Severity
-from .base import Rule, dep_name, finding, record_evidence
+from .base import Rule, finding, record_evidence
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from ..models import Finding, Record, State
+    from ..models import Finding, Record
     from .base import RuleContext
 
 RULE = Rule(
@@ -39,16 +39,15 @@ def _key(version: str) -> tuple[int, ...]:
     return tuple(int(p) for p in re.findall(r"[0-9]+", version)[:3])
 
 
-def floors(state: State, virtual: str) -> list[tuple[tuple[int, ...], Record, str]]:
-    """(lower bound, record, spec) for every ``virtual`` dependency of a state."""
+def floors(
+    edges: list[tuple[Record, str]],
+) -> list[tuple[tuple[int, ...], Record, str]]:
+    """(lower bound, record, spec) for the ``>=`` bounds of some depends entries."""
     out = []
-    for rec in state:
-        for spec in rec.depends:
-            if dep_name(spec) != virtual:
-                continue
-            bounds = [_key(m) for m in _LOWER.findall(spec)]
-            if bounds:
-                out.append((max(bounds), rec, spec))
+    for rec, spec in edges:
+        bounds = [_key(m) for m in _LOWER.findall(spec)]
+        if bounds:
+            out.append((max(bounds), rec, spec))
     return out
 
 
@@ -59,9 +58,9 @@ def _text(key: tuple[int, ...]) -> str:
 def _one(ctx: RuleContext, virtual: str, data: dict[str, str]) -> Finding | None:
     label = data.get("label", virtual.lstrip("_"))
     baseline = _key(data.get("baseline", "0"))
-    before = floors(ctx.before, virtual)
+    before = floors(ctx.requirers(virtual, "before"))
     b_floor = max((k for k, _, _ in before), default=None)
-    after = floors(ctx.after, virtual)
+    after = floors(ctx.requirers(virtual, "after"))
     a_floor = max((k for k, _, _ in after), default=None)
     if a_floor is None or a_floor <= max(b_floor or (), baseline):
         return None

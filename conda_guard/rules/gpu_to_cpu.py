@@ -45,15 +45,16 @@ _CAUSE = (
 )
 
 
+def _is_cuda(spec: str, table: AbiTable) -> bool:
+    name = dep_name(spec)
+    return name == "__cuda" or table.family_of(name) == "cuda"
+
+
 def cuda_deps(rec: Record | None, table: AbiTable) -> list[str]:
     """The record's dependencies on the CUDA stack (``__cuda`` and the cuda family)."""
     if rec is None:
         return []
-    return [
-        s
-        for s in rec.depends
-        if dep_name(s) == "__cuda" or table.family_of(dep_name(s)) == "cuda"
-    ]
+    return [s for s in rec.depends if _is_cuda(s, table)]
 
 
 def uses_cuda(rec: Record, state: State, table: AbiTable, depth: int = 2) -> bool:
@@ -87,7 +88,7 @@ def _classify(c: Change, ctx: RuleContext) -> Severity | None:
         return None
     # a CUDA build by its own marker or its own CUDA dependencies (a package
     # that only depends on a CUDA build, like jax on jaxlib, is not one)
-    was = _gpu(b, table) == "cuda" or bool(cuda_deps(b, table))
+    was = _gpu(b, table) == "cuda" or any(_is_cuda(s, table) for s in b.depends)
     if not was:
         return None
     now = _gpu(a, table)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from ..facts import NumpyApi
 from ..models import ChangeKind
-from .base import is_compiled, spec_has_upper_bound
+from .base import is_compiled
 
 if TYPE_CHECKING:
     from ..models import Record
@@ -112,7 +112,7 @@ def judge(name: str, target: Record, ctx: RuleContext, *, every: bool) -> list[V
             continue
         if any(not ctx.satisfies(s, target) for s in dep.specs):
             continue  # excluded: the rule's violations
-        if any(spec_has_upper_bound(s) for s in dep.specs):
+        if any(ctx.has_upper_bound(s) for s in dep.specs):
             continue  # declares the numpy it was built for
         out.append(_judge_one(rec, dep.specs, target, ctx))
     return out

@@ -56,10 +56,14 @@ def _left_behind(old: str | None, new: str | None, ctx: RuleContext) -> list[Rec
     """Compiled records of the result that were built for the old ABI."""
     if not old or old == new:
         return []
+    if ctx.depends_known:  # builds for a Python depend on python or python_abi
+        candidates = {r for n in ("python", "python_abi") for r, _ in ctx.requirers(n)}
+    else:  # an explicit file: the build strings say it
+        candidates = set(ctx.after)
     return sorted(
         (
             r
-            for r in ctx.after
+            for r in candidates
             if is_compiled(r)
             and ctx.table.family_of(r.name) != "python"
             and ctx.table.variants(r).get("python") == old
