@@ -46,8 +46,9 @@ _CAUSE = (
 
 
 def _is_cuda(spec: str, table: AbiTable) -> bool:
+    """True for a dependency on the CUDA stack or the ``__cuda`` virtual package."""
     name = dep_name(spec)
-    return name == "__cuda" or table.family_of(name) == "cuda"
+    return table.family_of(name) == "cuda" or name == table.note("cuda", "virtual")
 
 
 def cuda_deps(rec: Record | None, table: AbiTable) -> list[str]:

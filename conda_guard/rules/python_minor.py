@@ -57,7 +57,9 @@ def _left_behind(old: str | None, new: str | None, ctx: RuleContext) -> list[Rec
     if not old or old == new:
         return []
     if ctx.depends_known:  # builds for a Python depend on python or python_abi
-        candidates = {r for n in ("python", "python_abi") for r, _ in ctx.requirers(n)}
+        candidates = {
+            r for n in ctx.table.members("python") for r, _ in ctx.requirers(n)
+        }
     else:  # an explicit file: the build strings say it
         candidates = set(ctx.after)
     return sorted(
