@@ -81,22 +81,35 @@ def test_removed_cuda_library_a_staying_build_needs_is_broken_dependency():
     assert not findings(a, "gpu-to-cpu")
 
 
-def test_explicit_file_removal_under_cuda_builds_cannot_be_proven():
-    # the same transition as URLs only (no depends): what goes cannot be
-    # checked against what stays; the toolchain and split packages are no loss
-    before, after = case("pangeo-ml-toolchain-numpy2")
+def test_explicit_file_toolchain_and_split_leaving_is_nothing():
+    # the same transitions as URLs only (no depends): the toolchain and the
+    # cudatoolkit split are known from abi_families.json, not from depends
     strip = {"depends": (), "constrains": ()}
-    b = replace(
-        before, records={n: replace(r, **strip) for n, r in before.records.items()}
+    for name in ("pangeo-ml-toolchain-numpy2", "pangeo-ml-cuda12-split"):
+        before, after = case(name)
+        b = replace(
+            before, records={n: replace(r, **strip) for n, r in before.records.items()}
+        )
+        x = replace(
+            after, records={n: replace(r, **strip) for n, r in after.records.items()}
+        )
+        a = analyze(b, x)
+        assert not [f for f in findings(a, "gpu-to-cpu") if "removed" in f.message]
+
+
+def test_explicit_file_library_leaving_under_cuda_builds_is_low():
+    # pangeo ml-notebook explicit lock, 2021-11: cupy and cutensor leave while
+    # tensorflow moves to a CUDA 11.1 build; a solver keeps what stays
+    # satisfied, and without depends nothing can be proven (was high)
+    a = analyze(*case("pangeo-ml-cutensor-explicit"))
+    assert {"cupy", "cutensor"} <= removed(a)
+    (f,) = findings(a, "gpu-to-cpu")
+    assert f.severity is Severity.LOW
+    assert f.message == (
+        "cutensor (CUDA) is removed while CUDA builds stay: tensorflow, "
+        "tensorflow-base, tensorflow-estimator; the records carry no dependencies, "
+        "so whether one of them needs it cannot be proven"
     )
-    x = replace(
-        after, records={n: replace(r, **strip) for n, r in after.records.items()}
-    )
-    a = analyze(b, x)
-    assert not [f for f in findings(a, "gpu-to-cpu") if f.severity is Severity.HIGH]
-    for f in findings(a, "gpu-to-cpu"):
-        assert "cannot be proven" in f.message
-        assert "cuda-nvcc" not in f.message and "cuda-cudart-dev" not in f.message
 
 
 # -- point 2: GPU -> CPU without a cpu marker ---------------------------------

@@ -180,3 +180,22 @@ def test_new_package_excluding_unchanged_numpy2_is_high():
     assert f.severity is Severity.HIGH
     assert f.message.startswith("pyarrow is installed next to numpy 2.2.6")
     assert any("'numpy >=1.22.4,<2.0a0'" in e for e in f.evidence)
+
+
+def test_explicit_file_claims_nothing_about_dependents():
+    # URLs only: no dependent is known, so none is said to declare support
+    strip = {"depends": (), "constrains": ()}
+    before, after = case("pangeo-ml-toolchain-numpy2")
+    b = replace(
+        before, records={n: replace(r, **strip) for n, r in before.records.items()}
+    )
+    x = replace(
+        after, records={n: replace(r, **strip) for n, r in after.records.items()}
+    )
+    f = only(analyze(b, x))
+    assert f.severity is Severity.MEDIUM
+    assert f.message == (
+        "numpy 1.26.4 -> 2.3.4 crosses the NumPy C-API major version; the records "
+        "carry no dependencies, so which compiled packages were built against numpy "
+        "1.x cannot be proven"
+    )

@@ -80,3 +80,20 @@ def test_explicit_file_build_string_for_the_old_python_is_high():
     f = only(a)
     assert f.severity is Severity.HIGH
     assert "numpy" in f.message
+
+
+def test_explicit_file_without_old_builds_says_what_it_read():
+    strip = {"depends": (), "constrains": ()}
+    before, after = case("scipy-freethreading-to-gil")
+    b = replace(
+        before, records={n: replace(r, **strip) for n, r in before.records.items()}
+    )
+    x = replace(
+        after, records={n: replace(r, **strip) for n, r in after.records.items()}
+    )
+    f = only(analyze(b, x))
+    assert f.severity is Severity.MEDIUM
+    assert f.message.endswith(
+        "no compiled build in the result is marked for the old one (the records "
+        "carry no dependencies)"
+    )

@@ -18,8 +18,9 @@ dependencies: ``broken-dependency`` reports one that a package still needs,
 and anything else (the compiler and headers, a metapackage whose library
 stays, the CUDA 11 → 12 split of ``cudatoolkit``, a library nothing uses) is
 no loss. Without dependencies, such a removal under CUDA builds that stay is
-``medium``, minus the toolchain and the split packages (``abi_families.json``
-lists both).
+``low`` — a solver keeps what stays satisfied, so it is seldom a break, and it
+cannot be proven either way — minus the toolchain and the split packages
+(``abi_families.json`` lists both).
 """
 
 from __future__ import annotations
@@ -223,9 +224,10 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             + ("is" if len(removed) == 1 else "are")
             + " removed while CUDA builds stay: "
             + ", ".join(still)
-            + "; the records carry no dependencies, so whether they still find "
-            "the CUDA runtime cannot be proven",
+            + "; the records carry no dependencies, so whether one of them needs "
+            + ("it" if len(removed) == 1 else "them")
+            + " cannot be proven",
             removed,
-            severity=Severity.MEDIUM,
+            severity=Severity.LOW,
             evidence=removed_lines,
         )

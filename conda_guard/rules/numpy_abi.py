@@ -84,6 +84,13 @@ def _crossing(change: Change, ctx: RuleContext) -> Finding:
             f"numpy"
             + ("; their files are not available)" if ctx.files is not None else ")")
         )
+    elif not ctx.depends_known:
+        severity = RULE.severity
+        message = (
+            f"{moves} crosses the NumPy C-API major version; the records carry no "
+            f"dependencies, so which compiled packages were built against numpy "
+            f"1.x cannot be proven"
+        )
     else:
         severity = RULE.severity
         none = [v for v in verdicts if v.kind == "none"]

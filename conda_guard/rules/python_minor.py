@@ -136,9 +136,11 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         )
     else:
         severity = RULE.severity
-        message = (
-            f"{main.name} {old} -> {new} changes {abi}; every compiled package "
-            f"in the result is a build for the new one"
+        message = f"{main.name} {old} -> {new} changes {abi}; " + (
+            "every compiled package in the result is a build for the new one"
+            if ctx.depends_known
+            else "no compiled build in the result is marked for the old one "
+            "(the records carry no dependencies)"
         )
     yield finding(
         RULE,

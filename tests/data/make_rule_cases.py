@@ -150,6 +150,15 @@ CASES = {
         None,
         ["family:cuda", *GPU_NAMES],
     ),
+    # cupy and cutensor leave, tensorflow becomes a CUDA 11.1 build (explicit)
+    "pangeo-ml-cutensor-explicit": (
+        "pangeo-ml-explicit",
+        "9bbcf230a3~1",
+        "9bbcf230a3",
+        "linux-64",
+        None,
+        ["family:cuda", *GPU_NAMES, "cupy"],
+    ),
     # numpy 1.26.4 -> 2.4.3 (contourpy stays), openmpi removed
     "cryo-numpy2": (
         "cryo",
