@@ -158,6 +158,8 @@ def test_openmp_switch_gnu_to_llvm():
 
 
 def test_channel_switch_and_explicit_spec():
+    # a same-version numpy from another channel stays medium (issue 10.8): the
+    # C-API is numpy's version, not the channel's; docs/rules.md says why
     from dataclasses import replace
 
     np_cf = real("numpy-1.26.4-py312heda63a1_0")
