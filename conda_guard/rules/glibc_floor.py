@@ -20,12 +20,12 @@ import re
 from typing import TYPE_CHECKING
 
 from ..models import Severity
-from .base import Rule, finding, record_evidence
+from .base import Rule, dep_name, finding, record_evidence
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from ..models import Finding, Record
+    from ..models import Finding, Record, State
     from .base import RuleContext
 
 RULE = Rule(
@@ -51,6 +51,17 @@ def floors(
     return out
 
 
+def _requirers(state: State, virtual: str) -> list[tuple[Record, str]]:
+    """(record, spec) for the ``virtual`` dependencies of a state (a scan: the
+    before state's reverse edges are not built for this)."""
+    return [
+        (rec, spec)
+        for rec in state
+        for spec in rec.depends
+        if spec.startswith(virtual) and dep_name(spec) == virtual
+    ]
+
+
 def _text(key: tuple[int, ...]) -> str:
     return ".".join(map(str, key))
 
@@ -58,9 +69,9 @@ def _text(key: tuple[int, ...]) -> str:
 def _one(ctx: RuleContext, virtual: str, data: dict[str, str]) -> Finding | None:
     label = data.get("label", virtual.lstrip("_"))
     baseline = _key(data.get("baseline", "0"))
-    before = floors(ctx.requirers(virtual, "before"))
+    before = floors(_requirers(ctx.before, virtual))
     b_floor = max((k for k, _, _ in before), default=None)
-    after = floors(ctx.requirers(virtual, "after"))
+    after = floors(ctx.requirers(virtual))
     a_floor = max((k for k, _, _ in after), default=None)
     if a_floor is None or a_floor <= max(b_floor or (), baseline):
         return None
