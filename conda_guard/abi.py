@@ -84,6 +84,7 @@ class _Marker:
         "axis",
         "families",
         "field",
+        "major_only_from",
         "mapping",
         "names",
         "regex",
@@ -106,6 +107,7 @@ class _Marker:
         self.families = frozenset(fams) if fams else None
         self.names = frozenset(names) if names else None
         self.require: str | None = entry.get("require")
+        self.major_only_from: int | None = entry.get("major_only_from")
 
 
 def _release_ints(version: str, k: int) -> tuple[int, tuple[int, ...]]:
@@ -200,6 +202,15 @@ class AbiTable:
             for entry in entries
         ]
         self._markers = tuple(markers)
+        self.system_floors: dict[str, dict[str, str]] = {
+            k: v
+            for k, v in families.get("system_floors", {}).items()
+            if isinstance(v, dict)  # keys are virtual packages (__glibc)
+        }
+        self._globs: dict[tuple[str, str], tuple[re.Pattern[str], ...]] = {}
+        #: variants per (name, version, build, depends, track_features): the
+        #: fields markers read; the diff and several rules ask for the same
+        self._variant_cache: dict[tuple[Any, ...], dict[str, str]] = {}
         self._symbols = tuple(
             SymbolRow(
                 gcc=row["gcc"],
@@ -231,6 +242,32 @@ class AbiTable:
                 break
         self._member_of[name] = found  # cache misses and pattern hits too
         return found
+
+    def note(self, family: str, key: str) -> Any:
+        """A family's extra data (``abi_break``, ``provided_by`` …), or None."""
+        return self.family_notes.get(family, {}).get(key)
+
+    def name_in(self, family: str, key: str, name: str) -> bool:
+        """True when ``name`` matches a glob of ``family``'s ``key`` list.
+
+        ``key`` names a block with ``patterns`` (e.g. the CUDA ``toolchain``).
+        """
+        globs = self._globs.get((family, key))
+        if globs is None:
+            import fnmatch
+            import re
+
+            block = self.note(family, key) or {}
+            globs = tuple(
+                re.compile(fnmatch.translate(g)) for g in block.get("patterns", ())
+            )
+            self._globs[(family, key)] = globs
+        return any(g.match(name) for g in globs)
+
+    def provided_by(self, family: str, name: str) -> tuple[str, ...]:
+        """Packages that carry ``name``'s libraries (a metapackage, a split)."""
+        block = self.note(family, "provided_by") or {}
+        return tuple(block.get(name, ()))
 
     def members(self, family: str) -> frozenset[str]:
         """The listed member names of ``family`` (patterns not expanded)."""
@@ -270,7 +307,20 @@ class AbiTable:
 
         Axes: ``blas`` (blas-family members only), ``gpu``, ``cuda``, ``python``,
         ``openmp`` (openmp family), ``mpi``. Axes without a marker are absent.
+        Computed once per distinct record (a fresh dict each call).
         """
+        key = (
+            record.name,
+            record.version,
+            record.build,
+            record.depends,
+            record.track_features,
+        )
+        cached = self._variant_cache.get(key)
+        if cached is not None:
+            return dict(cached)
+        if len(self._variant_cache) > 65536:
+            self._variant_cache.clear()
         fam = self.family_of(record.name)
         out: dict[str, str] = {}
         for marker in self._markers:
@@ -283,7 +333,8 @@ class AbiTable:
             value = _apply(marker, record)
             if value is not None:
                 out[marker.axis] = value
-        return out
+        self._variant_cache[key] = out
+        return dict(out)
 
     # -- C++ runtime symbols ---------------------------------------------------
     def symbol_row(self, gcc_version: str) -> SymbolRow | None:
@@ -354,7 +405,14 @@ def _apply(marker: _Marker, record: Record) -> str | None:
             int(groups["next"]) != int(groups["minor"]) + 1
         ):
             continue
-        if marker.value is not None:
+        major = groups.get("major")
+        if (
+            marker.major_only_from is not None
+            and major is not None
+            and (int(major) >= marker.major_only_from or "minor" not in groups)
+        ):
+            value = major  # minors of one major are compatible (or not given)
+        elif marker.value is not None:
             value = marker.value.format(**groups)
         elif "value" in groups:
             value = groups["value"]

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from .abi import AbiTable
+    from .facts import FileFacts
     from .models import Change, Finding, State
 
 
@@ -94,11 +95,16 @@ def analyze(
     extra: Iterable[Finding] = (),
     notes: Iterable[str] = (),
     table: AbiTable | None = None,
+    files: FileFacts | None = None,
 ) -> Analysis:
-    """Diff ``before`` → ``after``, run the rules, apply ``policy``'s filters."""
+    """Diff ``before`` → ``after``, run the rules, apply ``policy``'s filters.
+
+    ``files`` answers what only package files can (see :mod:`conda_guard.facts`);
+    without it the rules say what metadata cannot prove.
+    """
     table = table or load_table()
     changes = diff_states(before, after, table)
-    ctx = RuleContext(before, after, changes, table)
+    ctx = RuleContext(before, after, changes, table, files)
     found = (*run_rules(ctx), *extra)
     filtered = apply_filters(found, policy or Policy())
     ordered = sorted(filtered.kept, key=lambda f: (-f.severity, f.rule, f.names))

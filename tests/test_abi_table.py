@@ -414,7 +414,7 @@ def test_crosses_pin(table, name, before, after, crosses):
         (
             "pytorch-2.1.0-py3.11_cuda11.8_cudnn8.7.0_0",
             "pytorch",
-            {"gpu": "cuda", "cuda": "11.8", "python": "cp311"},
+            {"gpu": "cuda", "cuda": "11", "python": "cp311"},
         ),
         ("pytorch-2.1.0-py3.11_cpu_0", "pytorch", {"gpu": "cpu", "python": "cp311"}),
         # blas axis only for blas-family members: cpu_mkl says how pytorch was built
@@ -427,14 +427,21 @@ def test_crosses_pin(table, name, before, after, crosses):
         (
             "torchvision-0.15.2-py310_cu118",
             "pytorch",
-            {"gpu": "cuda", "cuda": "11.8", "python": "cp310"},
+            {"gpu": "cuda", "cuda": "11", "python": "cp310"},
         ),
         ("_openmp_mutex-4.5-2_gnu", "conda-forge", {"openmp": "gnu"}),
         ("_openmp_mutex-4.5-7_kmp_llvm", "conda-forge", {"openmp": "llvm"}),
         ("_openmp_mutex-4.5-1_llvm", "conda-forge", {"openmp": "llvm"}),
         ("hdf5-1.14.3-nompi_h2d575fe_109", "conda-forge", {"mpi": "nompi"}),
-        ("cuda-version-12.9-h4f385c5_3", "conda-forge", {"cuda": "12.9"}),
-        ("cuda-cudart-12.9.79-h5888daf_0", "conda-forge", {"cuda": "12.9"}),
+        # CUDA >= 11: minors of a major are compatible, the axis is the major
+        ("cuda-version-12.9-h4f385c5_3", "conda-forge", {"cuda": "12"}),
+        ("cuda-cudart-12.9.79-h5888daf_0", "conda-forge", {"cuda": "12"}),
+        # before 11 the minor counts (pytorch 1.5.1 for CUDA 9.2 / 10.2)
+        (
+            "pytorch-1.5.1-py3.8_cuda9.2.148_cudnn7.6.3_0",
+            "pytorch",
+            {"gpu": "cuda", "cuda": "9.2", "python": "cp38"},
+        ),
         ("libarrow-14.0.2-h67bfddd_1_cpu", "conda-forge", {"gpu": "cpu"}),
         ("numpy-1.26.4-py311h64a7726_0", "conda-forge", {"python": "cp311"}),
         # RC build, python_abi without its build part (a conda-lock quirk)
@@ -508,7 +515,7 @@ def test_pytorch_mutex_depends_marker(table):
     # without the build marker, the mutex in depends still says cuda;
     # pytorch-cuda in depends still gives the version
     bare = dataclasses.replace(rec, build="py3.11_0")
-    assert table.variants(bare) == {"gpu": "cuda", "cuda": "11.8", "python": "cp311"}
+    assert table.variants(bare) == {"gpu": "cuda", "cuda": "11", "python": "cp311"}
 
 
 @needs_data
@@ -537,7 +544,8 @@ def test_every_pytorch_record_has_gpu_and_python(table, channel):
         assert v.get("gpu") in ("cuda", "cpu"), rec.dist
         assert re.fullmatch(r"cp3\d+", v.get("python", "")), rec.dist
         if v["gpu"] == "cuda":
-            assert re.fullmatch(r"\d+\.\d", v.get("cuda", "")), rec.dist
+            # 9.2, 10.2 before CUDA 11; the major from 11 on
+            assert re.fullmatch(r"(?:\d+\.\d|1[1-9])", v.get("cuda", "")), rec.dist
         else:
             assert "cuda" not in v, rec.dist
     assert seen >= (200 if channel == "pytorch" else 2)

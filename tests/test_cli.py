@@ -13,17 +13,26 @@ from .helpers import DATA, EXAMPLES, needs_data, run_cli
 pytestmark = needs_data
 
 ENV = str(EXAMPLES / "ml-env")
+#: the README's example: pytorch's CUDA build replaced by its CPU build (high)
+GPU = str(EXAMPLES.parent / "docs" / "examples" / "gpu-env")
 
 
 def test_diff_text_exit_1_on_high(capsys):
-    assert main(["diff", f"{ENV}@1", ENV, "--color", "never"]) == 1
+    assert main(["diff", f"{GPU}@0", GPU, "--color", "never"]) == 1
     out = capsys.readouterr().out
-    assert out.startswith("conda-guard: 1 finding (1 high) in 1 change\n")
-    assert "[numpy-abi]" in out
+    assert out.startswith("conda-guard: 2 findings (1 high, 1 medium) in 3 changes\n")
+    assert "[gpu-to-cpu]" in out
     assert (
-        "1.26.4 py312heda63a1_0 (conda-forge) -> 2.3.0 py312h6cf2f7f_0 (conda-forge)"
+        "1.11.0 py3.10_cuda11.1_cudnn8.0.5_0 (pytorch) -> 1.12.1 py3.10_cpu_0 (pytorch)"
         in out
     )
+
+
+def test_diff_medium_exits_0_unless_fail_on_medium(capsys):
+    # ml-env's numpy-abi finding is medium from metadata (issue 14)
+    assert main(["diff", f"{ENV}@1", ENV]) == 0
+    assert main(["diff", f"{ENV}@1", ENV, "--fail-on", "medium"]) == 1
+    assert "[numpy-abi]" in capsys.readouterr().out
 
 
 def test_diff_fail_on_medium_and_ignore(capsys):
@@ -39,28 +48,28 @@ def test_diff_same_state_is_one_line(capsys):
 
 
 def test_diff_json_schema(capsys):
-    assert main(["diff", f"{ENV}@1", ENV, "--json"]) == 1
+    assert main(["diff", f"{ENV}@1", ENV, "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["schema"] == 1
     assert set(doc) >= {"before", "after", "changes", "findings", "notes", "summary"}
     (f,) = doc["findings"]
     assert set(f) == {"rule", "severity", "message", "packages", "evidence", "why"}
-    assert f["rule"] == "numpy-abi" and f["severity"] == "high"
+    assert f["rule"] == "numpy-abi" and f["severity"] == "medium"
     assert f["packages"][0]["before"]["build"] == "py312heda63a1_0"
     assert f["packages"][0]["after"]["build"] == "py312h6cf2f7f_0"
-    assert doc["summary"] == {"changes": 1, "findings": {"high": 1}}
+    assert doc["summary"] == {"changes": 1, "findings": {"medium": 1}}
 
 
 def test_diff_markdown(capsys):
-    assert main(["diff", f"{ENV}@1", ENV, "--markdown"]) == 1
+    assert main(["diff", f"{ENV}@1", ENV, "--markdown"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("### conda-guard: 1 finding (1 high)")
-    assert "| **high** | `numpy-abi` |" in out
+    assert out.startswith("### conda-guard: 1 finding (1 medium)")
+    assert "| **medium** | `numpy-abi` |" in out
     assert "| numpy | upgraded | `1.26.4 py312heda63a1_0` (conda-forge) |" in out
 
 
 def test_history_lists_every_revision(capsys):
-    assert main(["history", ENV]) == 1
+    assert main(["history", ENV]) == 0
     out = capsys.readouterr().out
     assert "rev 0  2026-03-02 10:15:07" in out
     assert "rev 2  2026-11-20 09:03:12  /opt/conda/bin/conda install numpy>=2" in out
@@ -83,11 +92,20 @@ def test_history_unknown_revision_is_usage_error(capsys):
 
 
 def test_check_quiet_when_fine(capsys):
-    assert main(["check", ENV]) == 0
+    env = str(EXAMPLES.parent / "docs" / "examples" / "drift-env")
+    assert main(["check", env]) == 0
     assert (
         capsys.readouterr().out
-        == "conda-guard: no findings in " + ENV + " (40 packages)\n"
+        == "conda-guard: no findings in " + env + " (43 packages)\n"
     )
+
+
+def test_check_reports_a_package_older_than_numpy2_next_to_it(capsys):
+    # ml-env: lightgbm (built 2023) next to numpy 2.3 — medium from metadata
+    assert main(["check", ENV]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("conda-guard: 1 finding (1 medium) in " + ENV)
+    assert "lightgbm is installed next to numpy 2.3.0" in out
 
 
 @pytest.mark.parametrize(

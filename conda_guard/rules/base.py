@@ -18,7 +18,13 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
     from ..abi import AbiTable
+    from ..facts import FileFacts
     from ..models import Change, Record, State
+
+#: State kinds that describe an installed prefix (its pip dists are on disk)
+#: and the kinds of a change applied to one (conda's transaction, a dry run).
+INSTALLED_KINDS = frozenset({"prefix", "conda-list-json", "conda-list-export"})
+APPLIED_KINDS = INSTALLED_KINDS | {"transaction", "solve"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,16 +69,58 @@ class Dependent:
 
 @dataclass
 class RuleContext:
-    """Everything a rule may read; built once per analysis."""
+    """Everything a rule may read; built once per analysis.
+
+    ``files`` answers questions only a package's files can (the NumPy C-API
+    an extension module uses); ``None`` when no files are known (lock files,
+    explicit files), and rules then say what metadata cannot prove.
+    """
 
     before: State
     after: State
     changes: tuple[Change, ...]
     table: AbiTable
+    files: FileFacts | None = None
     by_name: dict[str, Change] = field(init=False)
+    _specs: dict[str, MatchSpec | None] = field(init=False, repr=False)
+    _violations: dict[str, list[tuple[Record, str]]] = field(init=False, repr=False)
+    _family_users: dict[tuple[str, str], frozenset[str]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.by_name = {c.name: c for c in self.changes}
+        self._specs = {}
+        self._violations = {}
+
+    def spec(self, text: str) -> MatchSpec | None:
+        """``text`` parsed once per analysis (None when it is not a valid spec)."""
+        try:
+            return self._specs[text]
+        except KeyError:
+            parsed = self._specs[text] = parse_spec(text)
+            return parsed
+
+    def satisfies(self, spec: str, record: Record) -> bool:
+        """True when ``record`` satisfies ``spec`` (unparsable specs count as met)."""
+        parsed = self.spec(spec)
+        return True if parsed is None else parsed.match(record)
+
+    def has_upper_bound(self, spec: str) -> bool:
+        """True when the spec's version part caps the version from above."""
+        parsed = self.spec(spec)
+        return (
+            parsed is not None
+            and parsed.version is not None
+            and (parsed.version.has_upper_bound())
+        )
+
+    @cached_property
+    def depends_known(self) -> bool:
+        """True when the after state's records carry their dependencies.
+
+        An @EXPLICIT file (URLs only) carries none: what depends would prove
+        must then be said to be unprovable.
+        """
+        return any(rec.depends for rec in self.after)
 
     @cached_property
     def explicit(self) -> Mapping[str, str]:
@@ -95,6 +143,12 @@ class RuleContext:
                 out.setdefault(dep_name(spec), []).append((rec, spec))
         return out
 
+    def requirers(self, name: str, side: str = "after") -> list[tuple[Record, str]]:
+        """(record, spec) for every depends entry on ``name`` in one state."""
+        state = self.after if side == "after" else self.before
+        rev = self._reverse_after if side == "after" else self._reverse_before
+        return [(state.records[n], spec) for n, spec in rev.get(name, ())]
+
     def dependents(self, name: str) -> list[Dependent]:
         """Records of the after state that depend on ``name``, with their specs."""
         grouped: dict[str, list[str]] = {}
@@ -109,22 +163,35 @@ class RuleContext:
         return name in self.before and name in self.after and name not in self.by_name
 
     def violations(self, name: str) -> list[tuple[Record, str]]:
-        """After-state records whose depends or constrains exclude ``name``'s record."""
+        """After-state records whose depends or constrains exclude ``name``'s record.
+
+        Computed once per name (several rules ask); each distinct spec text is
+        parsed once per analysis.
+        """
+        try:
+            return self._violations[name]
+        except KeyError:
+            pass
         target = self.after.get(name)
-        if target is None:
-            return []
-        out = [
-            (dep.record, spec)
-            for dep in self.dependents(name)
-            for spec in dep.specs
-            if not spec_matches(spec, target)
-        ]
-        out += [
-            (rec, spec)
-            for rec, spec in self._constrains.get(name, ())
-            if not spec_matches(spec, target)
-        ]
+        out: list[tuple[Record, str]] = []
+        if target is not None:
+            out = [
+                (self.after.records[dependent], spec)
+                for dependent, spec in self._reverse_after.get(name, ())
+                if not self.satisfies(spec, target)
+            ]
+            out.sort(key=lambda v: v[0].name)
+            out += [
+                (rec, spec)
+                for rec, spec in self._constrains.get(name, ())
+                if not self.satisfies(spec, target)
+            ]
+        self._violations[name] = out
         return out
+
+    def unchanged(self, record: Record) -> bool:
+        """True when ``record`` is in both states, the same artifact."""
+        return self.stays(record.name) and self.before.get(record.name) == record
 
     def changes_in(self, family: str) -> list[Change]:
         """Changes of packages that belong to ABI family ``family``."""
@@ -193,8 +260,12 @@ def finding(
 
 
 def is_compiled(record: Record) -> bool:
-    """True for a conda record that is not noarch (it may carry binaries)."""
-    return not record.noarch and not record.pip
+    """True for a conda record that is not noarch (it may carry binaries).
+
+    A record is noarch when it says so or lives in a ``noarch`` subdir (lock
+    files and explicit files give the subdir, not the ``noarch`` field).
+    """
+    return not record.noarch and record.subdir != "noarch" and not record.pip
 
 
 def crossed(change: Change, table: AbiTable) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..models import ChangeKind, Severity
-from .base import Rule, finding, record_evidence, spec_matches
+from .base import Rule, finding, record_evidence
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -43,7 +43,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         if after is None:
             continue
         current = still.get(name, spec) if still else spec
-        if not spec_matches(current, after):
+        if not ctx.satisfies(current, after):
             yield finding(
                 RULE,
                 f"{name} {after.version} {after.build} no longer matches your "

@@ -69,6 +69,41 @@ def test_bench_diff_and_rules(benchmark, pair):
     assert result.findings
 
 
+def _fresh_table():
+    """A new ABI table (empty variant cache), as the first analysis of a run
+    sees it; the parse caches are cleared too."""
+    from conda_guard import abi, matchspec, version
+    from conda_guard.rules import base
+
+    for cached in (base.parse_spec, matchspec._parse_cached, version.parse_version):
+        cached.cache_clear()
+    return (
+        abi.AbiTable(abi._read("abi_pins.json"), abi._read("abi_families.json")),
+    ), {}
+
+
+def test_bench_diff_only_cold(benchmark, pair):
+    before, after = pair
+    result = benchmark.pedantic(
+        lambda table: diff_states(before, after, table),
+        setup=_fresh_table,
+        rounds=8,
+        iterations=1,
+    )
+    assert result
+
+
+def test_bench_diff_and_rules_cold(benchmark, pair):
+    before, after = pair
+    result = benchmark.pedantic(
+        lambda table: analyze(before, after, table=table),
+        setup=_fresh_table,
+        rounds=8,
+        iterations=1,
+    )
+    assert result.findings
+
+
 def test_bench_import_core(benchmark):
     code = (
         "import conda_guard.analysis, conda_guard.readers, conda_guard.report, "
