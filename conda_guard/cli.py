@@ -113,6 +113,11 @@ def _add_output_options(p: argparse.ArgumentParser) -> None:
         metavar="SPEC",
         help="exempt a package name or match spec from findings (repeatable)",
     )
+    pol.add_argument(
+        "--show-info",
+        action="store_true",
+        help="also show info findings (hidden by default; always in --json)",
+    )
 
 
 def _add_env_options(p: argparse.ArgumentParser) -> None:

@@ -26,11 +26,16 @@ if TYPE_CHECKING:
 
 
 def policy_from_args(args: argparse.Namespace) -> Policy:
-    """The policy given by ``--fail-on``, ``--ignore``, ``--allow``."""
+    """The policy given by ``--fail-on``, ``--ignore``, ``--allow``, ``--show-info``.
+
+    JSON is for programs: it carries every finding, info included.
+    """
+    full = getattr(args, "show_info", False) or getattr(args, "json", False)
     return Policy(
         fail_on=Severity.parse(args.fail_on),
         ignore=frozenset(args.ignore or ()),
         allow=tuple(args.allow or ()),
+        show=Severity.INFO if full else Severity.LOW,
     )
 
 

@@ -3,6 +3,10 @@
 ``ignore`` drops findings by rule id; ``allow`` exempts packages (by name or
 match spec): a finding whose packages are all allowed is dropped. ``fail_on``
 is the lowest severity that fails the command (exit 1) or blocks conda.
+``show`` is the lowest severity reported (everything by default); reports for
+people raise it to ``low``, so ``info`` findings (a pinned library moved and
+nothing in the result was built for the old version) are counted in a note
+instead of listed. A finding that fails the command is always shown.
 """
 
 from __future__ import annotations
@@ -25,6 +29,12 @@ class Policy:
     fail_on: Severity = Severity.HIGH
     ignore: frozenset[str] = frozenset()
     allow: tuple[str, ...] = ()
+    show: Severity = Severity.INFO
+
+    @property
+    def shown(self) -> Severity:
+        """The lowest severity reported: ``show``, or ``fail_on`` when lower."""
+        return min(self.show, self.fail_on)
 
 
 @dataclass(frozen=True)
@@ -46,18 +56,26 @@ class Filtered:
 
     kept: tuple[Finding, ...]
     dropped: tuple[Finding, ...] = field(default=())
+    hidden: tuple[Finding, ...] = field(default=())
 
     @property
     def notes(self) -> tuple[str, ...]:
-        """Sentences saying what the filters dropped."""
-        if not self.dropped:
-            return ()
-        rules = sorted({f.rule for f in self.dropped})
-        text = (
-            f"{len(self.dropped)} finding(s) not shown, ignored or allowed by your "
-            f"settings: {', '.join(rules)}"
-        )
-        return (text,)
+        """Sentences saying what the filters dropped or hid."""
+        out: list[str] = []
+        if self.dropped:
+            rules = sorted({f.rule for f in self.dropped})
+            out.append(
+                f"{len(self.dropped)} finding(s) not shown, ignored or allowed by "
+                f"your settings: {', '.join(rules)}"
+            )
+        if self.hidden:
+            rules = sorted({f.rule for f in self.hidden})
+            sev = ", ".join(sorted({str(f.severity) for f in self.hidden}))
+            out.append(
+                f"{len(self.hidden)} {sev} finding(s) not shown "
+                f"({', '.join(rules)}); --show-info or --json shows them"
+            )
+        return tuple(out)
 
 
 def _allowed(pkg: PackageMove, allow: Iterable[str]) -> bool:
@@ -77,9 +95,12 @@ def _allowed(pkg: PackageMove, allow: Iterable[str]) -> bool:
 
 
 def apply_filters(findings: Iterable[Finding], policy: Policy) -> Filtered:
-    """Drop findings of ignored rules and findings about allowed packages only."""
+    """Drop findings of ignored rules and findings about allowed packages only;
+    hide findings below ``policy.shown``."""
     kept: list[Finding] = []
     dropped: list[Finding] = []
+    hidden: list[Finding] = []
+    shown = policy.shown
     for f in findings:
         if f.rule in policy.ignore or (
             policy.allow
@@ -87,9 +108,11 @@ def apply_filters(findings: Iterable[Finding], policy: Policy) -> Filtered:
             and all(_allowed(p, policy.allow) for p in f.packages)
         ):
             dropped.append(f)
+        elif f.severity < shown:
+            hidden.append(f)
         else:
             kept.append(f)
-    return Filtered(tuple(kept), tuple(dropped))
+    return Filtered(tuple(kept), tuple(dropped), tuple(hidden))
 
 
 def decide(findings: Iterable[Finding], policy: Policy) -> Decision:

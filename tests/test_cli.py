@@ -193,3 +193,38 @@ def test_diff_install_mkl_with_custom_channel(capsys):
 def test_custom_channel_needs_name_and_location(capsys):
     assert main(["diff", "-p", ENV, "--install", "x", "--custom-channel", "oops"]) == 2
     assert "--custom-channel takes NAME=LOCATION" in capsys.readouterr().err
+
+
+#: the pangeo refresh of issue 13 (@EXPLICIT, shipped with the docs): one high,
+#: and 31 pinned libraries crossing their pins, which are info
+PANGEO = EXAMPLES.parent / "docs" / "examples" / "pangeo-ml"
+PANGEO_PAIR = [
+    str(PANGEO / "conda-linux-64.f0957bf.lock"),
+    str(PANGEO / "conda-linux-64.6d4c2ab.lock"),
+]
+
+
+def test_info_findings_are_hidden_from_people_and_counted(capsys):
+    assert main(["diff", *PANGEO_PAIR, "--summary"]) == 1
+    out = capsys.readouterr().out
+    assert "INFO" not in out and "[abi-pin]" not in out
+    assert out.startswith("conda-guard: 4 findings (1 high, 2 medium, 1 low) in ")
+    assert "31 info finding(s) not shown (abi-pin); --show-info or --json" in out
+
+
+def test_show_info_and_json_carry_info_findings(capsys):
+    main(["diff", *PANGEO_PAIR, "--summary", "--show-info"])
+    out = capsys.readouterr().out
+    assert "INFO (31)" in out
+    # explicit files carry no depends: the message does not claim what it
+    # cannot see
+    assert "no dependencies, so which packages link it cannot be seen" in out
+    assert "nothing in the result depends" not in out
+    main(["diff", *PANGEO_PAIR, "--json"])
+    doc = json.loads(capsys.readouterr().out)
+    assert sum(f["severity"] == "info" for f in doc["findings"]) == 31
+
+
+def test_fail_on_info_shows_what_fails(capsys):
+    assert main(["diff", *PANGEO_PAIR, "--summary", "--fail-on", "info"]) == 1
+    assert "INFO (31)" in capsys.readouterr().out

@@ -58,10 +58,16 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
                 f"{', '.join(names)}, built for the old version"
             )
             severity = Severity.HIGH
-        else:
+        elif ctx.depends_known:
             message = (
                 f"{moves} crosses its ABI pin ({pin.granularity}); nothing in the "
                 f"result depends on the old version"
+            )
+            severity = Severity.INFO
+        else:
+            message = (
+                f"{moves} crosses its ABI pin ({pin.granularity}); the records carry "
+                f"no dependencies, so which packages link it cannot be seen"
             )
             severity = Severity.INFO
         yield finding(
