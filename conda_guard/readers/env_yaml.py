@@ -13,13 +13,15 @@ from typing import TYPE_CHECKING, Any
 
 from conda_guard.exceptions import InputError
 from conda_guard.models import Record, State
-from conda_guard.readers.explicit import most_common_subdir, read_text
+from conda_guard.readers.explicit import most_common_subdir
 from conda_guard.readers.history import (
     build_number_from_build,
     spec_name,
     split_channel,
 )
-from conda_guard.readers.prefix import normalize_pip_name
+from conda_guard.readers.pip_dists import normalize_pip_name
+from conda_guard.readers.source import display_name, read_text
+from conda_guard.readers.validate import unique_records
 from conda_guard.readers.yaml_loader import load_yaml_text
 
 if TYPE_CHECKING:
@@ -30,9 +32,10 @@ _PIP_PINNED_RE = re.compile(
     r"([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*==\s*(\S+)"
 )
 
-def load_yaml(path: str | Path) -> Any:
-    """Parse a YAML file with the readers' one loader."""
-    return load_yaml_text(read_text(path), str(path))
+
+def load_yaml(path: str | Path, data: bytes | None = None) -> Any:
+    """Parse a YAML file (or ``data`` read from it) with the readers' one loader."""
+    return load_yaml_text(read_text(path, data), display_name(path))
 
 
 def _dependencies(path: str, data: Any) -> list[Any]:
@@ -51,15 +54,15 @@ def _pip_entries(path: str, dep: dict[Any, Any]) -> list[str]:
     return [str(e) for e in entries if e is not None]
 
 
-def read_env_specs(path: str | Path) -> dict[str, str]:
+def read_env_specs(path: str | Path, data: bytes | None = None) -> dict[str, str]:
     """Conda specs of an environment file, name → spec as written.
 
     Works for hand-written files (``numpy=1.20``, ``pytorch::pytorch``,
     ``blas[build=mkl]``) and exports. The ``pip:`` section is left out.
     """
-    p = str(path)
+    p = display_name(path)
     specs: dict[str, str] = {}
-    for dep in _dependencies(p, load_yaml(path)):
+    for dep in _dependencies(p, load_yaml(path, data)):
         if isinstance(dep, dict):
             continue  # pip section
         if not isinstance(dep, (str, int, float)):
@@ -108,12 +111,16 @@ def pip_record(name: str, version: str, source: str, **extra: Any) -> Record:
 
 
 def read_env_yaml(
-    path: str | Path, *, platform: str | None = None, environment: str | None = None
+    path: str | Path,
+    *,
+    platform: str | None = None,
+    environment: str | None = None,
+    data: bytes | None = None,
 ) -> State:
     """Read a ``conda env export`` file (exact builds) into a :class:`State`."""
-    p = str(path)
-    data = load_yaml(path)
-    deps = _dependencies(p, data)
+    p = display_name(path)
+    doc = load_yaml(path, data)
+    deps = _dependencies(p, doc)
     records: list[Record] = []
     inexact: list[str] = []
     for dep in deps:
@@ -139,10 +146,10 @@ def read_env_yaml(
         )
     # ``channels:`` is not per record: records keep channel "" unless the
     # entry says ``channel::name=version=build``.
-    prefix = data.get("prefix") if isinstance(data, dict) else None
+    prefix = doc.get("prefix") if isinstance(doc, dict) else None
     conda_records = [r for r in records if not r.pip]
     return State.from_records(
-        records,
+        unique_records(p, records),
         source=p,
         kind="env-yaml",
         prefix=str(prefix) if isinstance(prefix, str) else None,

@@ -21,6 +21,8 @@ from conda_guard.readers.conda_lock import choose_platform, one_line
 from conda_guard.readers.env_yaml import load_yaml, pip_record
 from conda_guard.readers.explicit import split_package_url
 from conda_guard.readers.history import build_number_from_build, split_dist
+from conda_guard.readers.source import display_name
+from conda_guard.readers.validate import unique_records
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -182,22 +184,23 @@ def _platform_map(p: str, data: dict[str, Any], version: int) -> dict[str, str]:
     return out
 
 
-def read_pixi_lock(
-    path: str | Path, *, platform: str | None = None, environment: str | None = None
-) -> State:
-    """Read one environment and platform of a ``pixi.lock`` into a :class:`State`."""
-    p = str(path)
-    data = load_yaml(path)
-    if not isinstance(data, dict) or "environments" not in data:
-        raise InputError(p, "not a pixi.lock file (no 'environments')")
-    version = data.get("version")
-    if version not in SUPPORTED_VERSIONS:
+def _check_version(p: str, doc: dict[str, Any]) -> int:
+    version = doc.get("version")
+    if version not in SUPPORTED_VERSIONS or isinstance(version, bool):
+        shown = str(version)[:20] if version is not None else "(none)"
         raise InputError(
             p,
-            f"unsupported pixi.lock version {version!r} "
-            f"(supported: {', '.join(map(str, SUPPORTED_VERSIONS))})",
+            f"pixi.lock version {shown} is not supported "
+            f"({SUPPORTED_VERSIONS[0]}–{SUPPORTED_VERSIONS[-1]} are)",
         )
-    envs = data.get("environments")
+    return int(version)
+
+
+def _environment(
+    p: str, doc: dict[str, Any], environment: str | None
+) -> tuple[str, dict[Any, Any]]:
+    """The chosen environment's name and its platform → selectors mapping."""
+    envs = doc.get("environments")
     if not isinstance(envs, dict) or not envs:
         raise InputError(p, "'environments' is empty or not a mapping")
     env_name = environment or "default"
@@ -210,19 +213,13 @@ def read_pixi_lock(
     env = envs[env_name]
     if not isinstance(env, dict) or not isinstance(env.get("packages", {}), dict):
         raise InputError(p, f"environment {env_name!r} is not a mapping")
-    per_platform = env.get("packages") or {}
-    subdir_of = _platform_map(p, data, version)
-    names = [str(k) for k in per_platform]
-    if platform is not None and platform not in names:
-        # v7 platform names may differ from their subdir: accept the subdir
-        same = [n for n in names if subdir_of.get(n) == platform]
-        platform = same[0] if len(same) == 1 else platform
-    chosen = choose_platform(p, names, platform)
-    selectors = per_platform.get(chosen) or []
-    if not isinstance(selectors, list):
-        raise InputError(p, f"packages of {env_name}/{chosen} are not a list")
+    return env_name, env.get("packages") or {}
 
-    packages = data.get("packages") or []
+
+def _package_index(
+    p: str, packages: Any, version: int
+) -> dict[tuple[str, str], list[int]]:
+    """``(kind, location)`` → indices into the top-level ``packages`` list."""
     if not isinstance(packages, list):
         raise InputError(p, "'packages' is not a list")
     index: dict[tuple[str, str], list[int]] = {}
@@ -234,20 +231,52 @@ def read_pixi_lock(
             raise InputError(p, f"package entry {i} has no conda/pypi location")
         kind = "conda" if loc[0] == "source" and version < 7 else loc[0]
         index.setdefault((kind, loc[1]), []).append(i)
+    return index
 
+
+def _selector(p: str, where: str, sel: Any) -> tuple[str, str]:
+    if isinstance(sel, dict):
+        for key, kind in (
+            ("conda", "conda"),
+            ("conda_source", "source"),
+            ("pypi", "pypi"),
+        ):
+            if key in sel:
+                return kind, str(sel[key])
+    raise InputError(p, f"bad selector in {where}: {sel!r}"[:160])
+
+
+def read_pixi_lock(
+    path: str | Path,
+    *,
+    platform: str | None = None,
+    environment: str | None = None,
+    data: bytes | None = None,
+) -> State:
+    """Read one environment and platform of a ``pixi.lock`` into a :class:`State`."""
+    p = display_name(path)
+    doc = load_yaml(path, data)
+    if not isinstance(doc, dict) or "environments" not in doc:
+        raise InputError(p, "not a pixi.lock file (no 'environments')")
+    version = _check_version(p, doc)
+    env_name, per_platform = _environment(p, doc, environment)
+    subdir_of = _platform_map(p, doc, version)
+    names = [str(k) for k in per_platform]
+    if platform is not None and platform not in names:
+        # v7 platform names may differ from their subdir: accept the subdir
+        same = [n for n in names if subdir_of.get(n) == platform]
+        platform = same[0] if len(same) == 1 else platform
+    chosen = choose_platform(p, names, platform)
+    where = f"{env_name}/{chosen}"
+    selectors = per_platform.get(chosen) or []
+    if not isinstance(selectors, list):
+        raise InputError(p, f"packages of {where} are not a list")
+    packages = doc.get("packages") or []
+    index = _package_index(p, packages, version)
     platform_subdir = subdir_of.get(chosen, chosen)
     records: list[Record] = []
     for sel in selectors:
-        if not isinstance(sel, dict):
-            raise InputError(p, f"bad selector in {env_name}/{chosen}: {sel!r}"[:160])
-        if "conda" in sel:
-            kind, loc = "conda", str(sel["conda"])
-        elif "conda_source" in sel:
-            kind, loc = "source", str(sel["conda_source"])
-        elif "pypi" in sel:
-            kind, loc = "pypi", str(sel["pypi"])
-        else:
-            raise InputError(p, f"bad selector in {env_name}/{chosen}: {sel!r}"[:160])
+        kind, loc = _selector(p, where, sel)
         candidates = index.get((kind, loc), [])
         if kind == "conda" and version >= 6:
             candidates = [i for i in candidates if _matches(packages[i], sel, loc)]
@@ -257,16 +286,15 @@ def read_pixi_lock(
             ]
             candidates = same or candidates
         if not candidates:
-            raise InputError(p, f"{env_name}/{chosen}: no package entry for {loc!r}")
+            raise InputError(p, f"{where}: no package entry for {loc!r}"[:300])
         entry = packages[candidates[0]]
-        source = f"{p} ({env_name}/{chosen})"
         try:
             if kind == "pypi":
-                records.append(_pypi_record(entry, loc, source))
+                records.append(_pypi_record(entry, loc, f"{p} ({where})"))
             else:
-                records.append(_conda_record(entry, kind, loc, source))
+                records.append(_conda_record(entry, kind, loc, f"{p} ({where})"))
         except ValueError as exc:
             raise InputError(p, str(exc)) from None
     return State.from_records(
-        records, source=p, kind="pixi-lock", platform=platform_subdir
+        unique_records(p, records), source=p, kind="pixi-lock", platform=platform_subdir
     )
