@@ -14,14 +14,16 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from conda_guard.exceptions import InputError
 from conda_guard.models import Record, channel_name
+from conda_guard.readers.source import MAX_LINE_BYTES, os_error
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Iterator
 
 _HEADER_RE = re.compile(r"==>\s*(.+?)\s*<==")
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
@@ -35,6 +37,7 @@ _SUBDIR_RE = re.compile(
     r"noarch|(linux|osx|win|emscripten|wasi|zos)-[a-z0-9_]+", re.IGNORECASE
 )
 _EXTENSIONS = (".tar.bz2", ".conda")
+_SPACE_RE = re.compile(r"\s")
 
 _UPDATE_ACTIONS = ("update", "install", "create")
 _REMOVE_ACTIONS = ("remove", "uninstall")
@@ -56,6 +59,8 @@ def spec_name(spec: str) -> str:
 
 def strip_extension(filename: str) -> str:
     """``numpy-1.26.4-py311_0.conda`` → ``numpy-1.26.4-py311_0``."""
+    if not filename.endswith(_EXTENSIONS):
+        return filename
     for ext in _EXTENSIONS:
         if filename.endswith(ext):
             return filename[: -len(ext)]
@@ -64,8 +69,9 @@ def strip_extension(filename: str) -> str:
 
 def split_dist(dist: str) -> tuple[str, str, str]:
     """Split ``name-version-build`` (extension allowed); ``ValueError`` if not one."""
-    parts = strip_extension(dist.strip()).rsplit("-", 2)
-    if len(parts) != 3 or not all(parts) or any(c.isspace() for c in dist.strip()):
+    text = dist.strip()
+    parts = strip_extension(text).rsplit("-", 2)
+    if len(parts) != 3 or not all(parts) or _SPACE_RE.search(text):
         raise ValueError(f"not a name-version-build string: {dist!r}")
     return parts[0], parts[1], parts[2]
 
@@ -83,6 +89,7 @@ def build_number_from_build(build: str) -> int:
     return 0
 
 
+@lru_cache(maxsize=4096)
 def split_channel(channel: str) -> tuple[str, str]:
     """``conda-forge/win-64`` or a channel URL → ``(short channel, subdir)``."""
     text = channel.strip().rstrip("/")
@@ -91,9 +98,11 @@ def split_channel(channel: str) -> tuple[str, str]:
     return channel_name(text), subdir
 
 
-@dataclass(frozen=True, slots=True)
-class DistRef:
-    """One ``[channel::]name-version-build`` line of a history file."""
+class DistRef(NamedTuple):
+    """One ``[channel::]name-version-build`` line of a history file.
+
+    A named tuple: a long history makes millions of them.
+    """
 
     name: str
     version: str
@@ -112,13 +121,13 @@ class DistRef:
     @classmethod
     def parse(cls, text: str, *, line: int = 0, path: str = "") -> DistRef:
         """Parse a dist string; ``ValueError`` when it is not one."""
-        body = text.strip()
+        body = text = text.strip()
         channel = subdir = ""
         if "::" in body:
             chan, body = body.split("::", 1)
             channel, subdir = split_channel(chan)
         name, version, build = split_dist(body)
-        return cls(name, version, build, channel, subdir, text.strip(), line, path)
+        return cls(name, version, build, channel, subdir, text, line, path)
 
     def to_record(self) -> Record:
         """A :class:`Record` with what the line says (no depends, no hashes)."""
@@ -165,14 +174,7 @@ class History:
         return len(self.revisions)
 
     def _index(self, n: int) -> int:
-        count = len(self.revisions)
-        if not count:
-            raise InputError(self.path, f"no revision {n}: the history is empty")
-        if not -count <= n < count:
-            raise InputError(
-                self.path, f"no revision {n} (revisions are 0 to {count - 1})"
-            )
-        return n % count
+        return revision_index(self.path, n, len(self.revisions))
 
     def requested_specs(
         self, upto: int | None = None, installed: Iterable[str] | None = None
@@ -186,18 +188,8 @@ class History:
         last = len(self.revisions) - 1 if upto is None else self._index(upto)
         specs: dict[str, str] = {}
         for rev in self.revisions[: last + 1]:
-            if rev.cmd is None:
-                continue
-            for spec in rev.remove_specs:
-                specs.pop(_name_at(self.path, rev, spec), None)
-            for spec in rev.update_specs:
-                specs[_name_at(self.path, rev, spec)] = spec
-            for spec in rev.neutered_specs:
-                specs[_name_at(self.path, rev, spec)] = spec
-        if installed is not None:
-            keep = set(installed)
-            specs = {k: v for k, v in specs.items() if k in keep}
-        return specs
+            apply_specs(specs, rev, self.path)
+        return only_installed(specs, installed)
 
     def dists_at(self, n: int) -> dict[str, DistRef]:
         """The package set after revision ``n`` (negative counts from the end).
@@ -208,14 +200,52 @@ class History:
         last = self._index(n)
         current: dict[str, DistRef] = {}
         for rev in self.revisions[: last + 1]:
-            if rev.full:
-                current = {d.name: d for d in rev.added}
-                continue
-            for dist in rev.removed:
-                current.pop(dist.name, None)
-            for dist in rev.added:
-                current[dist.name] = dist
+            current = apply_dists(current, rev)
         return current
+
+
+def revision_index(path: str, n: int, count: int) -> int:
+    """``n`` as an index into ``count`` revisions; :class:`InputError` if none."""
+    if not count:
+        raise InputError(path, f"no revision {n}: the history is empty")
+    if not -count <= n < count:
+        raise InputError(path, f"no revision {n} (revisions are 0 to {count - 1})")
+    return n % count
+
+
+def apply_specs(specs: dict[str, str], rev: Revision, path: str) -> None:
+    """One step of conda's ``get_requested_specs_map``, in place."""
+    if rev.cmd is None:
+        return
+    for spec in rev.remove_specs:
+        specs.pop(_name_at(path, rev, spec), None)
+    for spec in rev.update_specs:
+        specs[_name_at(path, rev, spec)] = spec
+    for spec in rev.neutered_specs:
+        specs[_name_at(path, rev, spec)] = spec
+
+
+def only_installed(
+    specs: dict[str, str], installed: Iterable[str] | None
+) -> dict[str, str]:
+    """``specs`` restricted to the ``installed`` names (all when None)."""
+    if installed is None:
+        return specs
+    keep = (
+        installed if isinstance(installed, (set, frozenset, dict)) else set(installed)
+    )
+    return {k: v for k, v in specs.items() if k in keep}
+
+
+def apply_dists(current: dict[str, DistRef], rev: Revision) -> dict[str, DistRef]:
+    """The package set after ``rev`` (``current`` is changed, or replaced if full)."""
+    if rev.full:
+        return {d.name: d for d in rev.added}
+    for dist in rev.removed:
+        current.pop(dist.name, None)
+    for dist in rev.added:
+        current[dist.name] = dist
+    return current
 
 
 def _name_at(path: str, rev: Revision, spec: str) -> str:
@@ -283,83 +313,91 @@ class _Section:
         self.neutered: list[str] = []
 
 
-def parse_history_text(text: str, path: str = "history") -> History:
-    """Parse the text of a history file (``path`` is used in messages)."""
-    sections: list[_Section] = []
+def iter_revisions(lines: Iterable[tuple[int, str]], path: str) -> Iterator[Revision]:
+    """Revisions one at a time from numbered lines (``(1, "==> … <==")``, …).
+
+    Memory holds one section: a history of any length streams through.
+    """
     cur: _Section | None = None
-    for number, raw in enumerate(text.splitlines(), 1):
+    count = 0
+    for number, raw in lines:
         line = raw.strip()
         if not line:
             continue
         if line.startswith("==>"):
-            m = _HEADER_RE.fullmatch(line)
-            if not m:
-                raise InputError(path, "bad revision header", number)
-            date = m.group(1)
-            if not _DATE_RE.fullmatch(date):
-                raise InputError(
-                    path, f"bad revision header date {date[:40]!r}", number
-                )
-            cur = _Section(date, number)
-            sections.append(cur)
+            if cur is not None:
+                yield _revision(cur, count)
+                count += 1
+            cur = _Section(_header_date(line, path, number), number)
             continue
         if line.startswith("#"):
             if cur is not None:
                 _parse_comment(cur, line, path, number)
             continue  # comments before the first header are ignored (as conda)
+        if cur is None and line.startswith("//"):
+            continue  # pixi writes "// not relevant for pixi but for `conda run -p`"
         if cur is None:
             raise InputError(path, "no revision header before this line", number)
-        kind = line[0]
-        body = line[1:] if kind in "+-" else line
-        try:
-            dist = DistRef.parse(body, line=number, path=path)
-        except ValueError:
-            raise InputError(path, f"bad package line {line[:80]!r}", number) from None
-        if kind == "+":
-            cur.added.append(dist)
-        elif kind == "-":
-            cur.removed.append(dist)
-        else:
-            cur.bare.append(dist)
-        if cur.bare and (cur.added or cur.removed):
-            raise InputError(
-                path, f"unexpected line in a diff section: {line[:80]!r}", number
-            )
-    revisions = tuple(
-        Revision(
-            number=i,
-            date=s.date,
-            cmd=s.cmd,
-            conda_version=s.conda_version,
-            removed=tuple(s.removed),
-            added=tuple(s.bare) if s.bare else tuple(s.added),
-            update_specs=tuple(s.update),
-            remove_specs=tuple(s.remove),
-            neutered_specs=tuple(s.neutered),
-            line=s.line,
-            full=bool(s.bare) or not (s.added or s.removed),
+        _parse_dist_line(cur, line, path, number)
+    if cur is not None:
+        yield _revision(cur, count)
+
+
+def _header_date(line: str, path: str, number: int) -> str:
+    m = _HEADER_RE.fullmatch(line)
+    if not m:
+        raise InputError(path, "bad revision header", number)
+    date = m.group(1)
+    if not _DATE_RE.fullmatch(date):
+        raise InputError(path, f"bad revision header date {date[:40]!r}", number)
+    return date
+
+
+def _parse_dist_line(cur: _Section, line: str, path: str, number: int) -> None:
+    kind = line[0]
+    body = line[1:] if kind in "+-" else line
+    try:
+        dist = DistRef.parse(body, line=number, path=path)
+    except ValueError:
+        raise InputError(path, f"bad package line {line[:80]!r}", number) from None
+    if kind == "+":
+        cur.added.append(dist)
+    elif kind == "-":
+        cur.removed.append(dist)
+    else:
+        cur.bare.append(dist)
+    if cur.bare and (cur.added or cur.removed):
+        raise InputError(
+            path, f"unexpected line in a diff section: {line[:80]!r}", number
         )
-        for i, s in enumerate(sections)
-    )
+
+
+def _revision(s: _Section, number: int) -> Revision:
+    full = bool(s.bare) or not (s.added or s.removed)
     # A section without package lines (a command that changed nothing) would
     # empty the package set in conda's construct_states; we read it as "no
     # change", which is what happened to the prefix.
-    revisions = tuple(_no_change(r) if r.full and not r.added else r for r in revisions)
-    return History(path=path, revisions=revisions)
-
-
-def _no_change(rev: Revision) -> Revision:
+    if full and not s.bare:
+        full = False
     return Revision(
-        number=rev.number,
-        date=rev.date,
-        cmd=rev.cmd,
-        conda_version=rev.conda_version,
-        update_specs=rev.update_specs,
-        remove_specs=rev.remove_specs,
-        neutered_specs=rev.neutered_specs,
-        line=rev.line,
-        full=False,
+        number=number,
+        date=s.date,
+        cmd=s.cmd,
+        conda_version=s.conda_version,
+        removed=tuple(s.removed),
+        added=tuple(s.bare) if s.bare else tuple(s.added),
+        update_specs=tuple(s.update),
+        remove_specs=tuple(s.remove),
+        neutered_specs=tuple(s.neutered),
+        line=s.line,
+        full=full,
     )
+
+
+def parse_history_text(text: str, path: str = "history") -> History:
+    """Parse the text of a history file (``path`` is used in messages)."""
+    revisions = tuple(iter_revisions(enumerate(text.splitlines(), 1), path))
+    return History(path=path, revisions=revisions)
 
 
 def _parse_comment(cur: _Section, line: str, path: str, number: int) -> None:
@@ -388,20 +426,53 @@ def _parse_comment(cur: _Section, line: str, path: str, number: int) -> None:
             cur.neutered.extend(specs)
 
 
+def history_path(path: str | Path) -> Path:
+    """``conda-meta/history`` of a prefix directory, or ``path`` itself."""
+    p = Path(path)
+    if p.is_dir() and (p / "conda-meta").is_dir():
+        return p / "conda-meta" / "history"
+    return p
+
+
+def history_lines(path: str | Path) -> Iterator[tuple[int, str]]:
+    """Numbered lines of a history file, read as a stream.
+
+    Numbered as ``str.splitlines`` numbers the whole text. A line over
+    :data:`~conda_guard.readers.source.MAX_LINE_BYTES` or bytes that are not
+    UTF-8 are an :class:`InputError` naming the line.
+    """
+    try:
+        fh = open(path, "rb")  # closed by the with below
+    except OSError as exc:
+        raise os_error(path, exc) from None
+    number = 0
+    with fh:
+        readline = fh.readline
+        while True:
+            try:
+                raw = readline(MAX_LINE_BYTES + 1)
+            except OSError as exc:
+                raise os_error(path, exc) from None
+            if not raw:
+                return
+            if len(raw) > MAX_LINE_BYTES:
+                raise InputError(
+                    path,
+                    f"line longer than {MAX_LINE_BYTES // 2**20} MiB "
+                    "(not a conda history)",
+                    number + 1,
+                )
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise InputError(path, "not UTF-8 text", number + 1) from None
+            for part in text.splitlines():
+                number += 1
+                yield number, part
+
+
 def parse_history(path: str | Path) -> History:
     """Parse ``conda-meta/history`` (or a prefix directory holding one)."""
-    p = Path(path)
-    if p.is_dir():
-        p = p / "conda-meta" / "history" if (p / "conda-meta").is_dir() else p
-    try:
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise InputError(p, "no such file") from None
-    except OSError as exc:
-        raise InputError(p, f"cannot read: {exc.strerror or exc}") from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise InputError(p, "not UTF-8 text", line) from None
-    return parse_history_text(text, str(p))
+    p = history_path(path)
+    revisions = tuple(iter_revisions(history_lines(p), str(p)))
+    return History(path=str(p), revisions=revisions)
