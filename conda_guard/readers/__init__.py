@@ -156,8 +156,13 @@ def _check_format(fmt: str | None) -> None:
 def _revision(text: str, fmt: str | None) -> tuple[str, int] | None:
     """``(prefix, N)`` when ``text`` is ``PREFIX@N`` of an existing prefix."""
     m = _REVISION_RE.fullmatch(text)
-    if not m or path_kind(text) is not None or path_kind(m.group(1)) != "dir":
+    if not m or path_kind(m.group(1)) != "dir":
         return None
+    try:
+        if path_kind(text) is not None:
+            return None  # a file or directory really named like this
+    except InputError:
+        pass  # a name too long for a file: PREFIX@<many digits>
     if fmt not in (None, "prefix"):
         raise UsageError(f"{text}: '@N' revisions exist only for prefixes")
     digits = m.group(2)

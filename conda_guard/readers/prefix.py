@@ -139,12 +139,13 @@ def _load_json(path: str) -> Any:
 
 
 def _conda_meta(prefix: Path) -> Path:
-    if not prefix.exists():
+    kind = path_kind(prefix)
+    if kind is None:
         raise InputError(prefix, "no such directory")
-    if not prefix.is_dir():
+    if kind != "dir":
         raise InputError(prefix, "not a directory (a prefix is a directory)")
     meta = prefix / "conda-meta"
-    if not meta.is_dir():
+    if path_kind(meta) != "dir":
         raise InputError(prefix, "not a conda prefix (no conda-meta directory)")
     return meta
 
@@ -166,14 +167,9 @@ def read_prefix_records(prefix: str | Path) -> dict[str, Record]:
 def read_frozen(prefix: str | Path) -> str | None:
     """Content of ``conda-meta/frozen`` (``""`` when empty), None when absent."""
     path = Path(prefix) / "conda-meta" / "frozen"
-    if not path.is_file():
+    if path_kind(path) != "file":
         return None
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(path, f"cannot read: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise InputError(path, "not UTF-8 text") from None
+    return read_text(path)
 
 
 def _history_file(prefix: Path) -> Path | None:
