@@ -21,6 +21,9 @@ def escape_controls(text: str) -> str:
     return text.translate(_CONTROL)
 
 
+_MAX_REASON = 400
+
+
 def short_path(path: str, limit: int = 160) -> str:
     """``path``, with its middle cut when it is longer than ``limit``."""
     if len(path) <= limit:
@@ -32,7 +35,7 @@ class InputError(GuardError):
     """A file or directory that cannot be read as what it should be.
 
     The message names the input (its middle cut when the path is very long)
-    and the line when one is known.
+    and the line when one is known; the reason is cut at 400 characters.
     """
 
     def __init__(self, path: object, reason: str, line: int | None = None) -> None:
@@ -41,7 +44,10 @@ class InputError(GuardError):
         self.reason = reason
         shown = escape_controls(short_path(self.path))
         where = f"{shown}:{line}" if line is not None else shown
-        super().__init__(f"{where}: {escape_controls(reason)}")
+        text = escape_controls(reason[:_MAX_REASON])
+        if len(reason) > _MAX_REASON:
+            text += "…"
+        super().__init__(f"{where}: {text}")
 
 
 class UsageError(GuardError):

@@ -23,6 +23,7 @@ from conda_guard.readers.source import (
     check_count,
     display_name,
     load_json,
+    numbered_lines,
     read_text,
 )
 from conda_guard.readers.validate import (
@@ -115,10 +116,7 @@ def read_conda_list_export(
     file_platform: str | None = None
     table = False
     records: list[Record] = []
-    for number, raw in enumerate(text.splitlines(), 1):
-        line = raw.strip()
-        if not line:
-            continue
+    for number, line in numbered_lines(text, p):
         if line.startswith("#"):
             m = _PLATFORM_RE.match(line)
             if m and file_platform is None:

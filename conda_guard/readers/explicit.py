@@ -15,7 +15,12 @@ from urllib.parse import unquote
 from conda_guard.exceptions import InputError
 from conda_guard.models import Record, State, channel_name
 from conda_guard.readers.history import build_number_from_build, split_dist
-from conda_guard.readers.source import MAX_PACKAGES, display_name, read_text
+from conda_guard.readers.source import (
+    MAX_PACKAGES,
+    display_name,
+    numbered_lines,
+    read_text,
+)
 from conda_guard.readers.validate import unique_records
 
 if TYPE_CHECKING:
@@ -43,11 +48,11 @@ def split_package_url(url: str) -> tuple[str, str, str]:
     """
     text = url.strip()
     if not text or _SPACE_RE.search(text):
-        raise ValueError(f"not a package URL: {url!r}")
+        raise ValueError(f"not a package URL: {url[:200]!r}")
     head, _, fn = text.rpartition("/")
     fn = unquote(fn)
     if not fn.endswith((".conda", ".tar.bz2")):
-        raise ValueError(f"not a .conda or .tar.bz2 URL: {url!r}")
+        raise ValueError(f"not a .conda or .tar.bz2 URL: {url[:200]!r}")
     parent, _, last = head.rpartition("/")
     if _SUBDIR_RE.fullmatch(last):
         return parent, last, fn
@@ -128,10 +133,7 @@ def read_explicit(
     seen_marker = False
     file_platform: str | None = None
     records: list[Record] = []
-    for number, raw in enumerate(text.splitlines(), 1):
-        line = raw.strip()
-        if not line:
-            continue
+    for number, line in numbered_lines(text, p):
         if line.startswith("#"):
             m = _PLATFORM_RE.match(line)
             if m and file_platform is None:

@@ -8,7 +8,8 @@ limit plus one byte). The limits, documented in docs/cli.md:
 - :data:`MAX_INPUT_BYTES`: a state file or a ``conda-meta/*.json`` record;
 - :data:`MAX_PACKAGES`: the packages of one state;
 - :data:`MAX_LINE_BYTES`: one line of ``conda-meta/history`` (read as a
-  stream, so the file itself has no size limit);
+  stream, so the file itself has no size limit) or of a line-based state
+  file (:func:`numbered_lines`);
 - the YAML limits of :mod:`~conda_guard.readers.yaml_loader`.
 
 Standard library only.
@@ -26,13 +27,14 @@ from typing import TYPE_CHECKING, Any
 from conda_guard.exceptions import InputError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from pathlib import Path
 
 #: the largest state file (lock file, explicit file, export, conda-meta record)
 MAX_INPUT_BYTES = 32 * 1024 * 1024
 #: the most packages one state may hold
 MAX_PACKAGES = 50_000
-#: the longest line of conda-meta/history
+#: the longest line of conda-meta/history or of a line-based state file
 MAX_LINE_BYTES = 1024 * 1024
 #: the name a state read from standard input goes by
 STDIN = "-"
@@ -135,6 +137,24 @@ def load_json(path: str, text: str) -> Any:
         raise InputError(path, "invalid JSON: a number with too many digits") from None
     except RecursionError:
         raise InputError(path, "invalid JSON: nested too deeply") from None
+
+
+def numbered_lines(text: str, path: str) -> Iterator[tuple[int, str]]:
+    """``(number, stripped line)`` of the non-blank lines of a state file.
+
+    :class:`InputError` for a line over :data:`MAX_LINE_BYTES` characters.
+    """
+    for number, raw in enumerate(text.splitlines(), 1):
+        if len(raw) > MAX_LINE_BYTES:
+            raise InputError(
+                path,
+                f"line longer than {MAX_LINE_BYTES // 2**20} MiB "
+                "(not a state file)",
+                number,
+            )
+        line = raw.strip()
+        if line:
+            yield number, line
 
 
 def check_count(path: str | Path, count: int, what: str = "packages") -> None:
