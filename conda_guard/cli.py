@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import traceback
 from typing import TYPE_CHECKING, NoReturn
 
 from . import __version__
@@ -294,6 +293,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     except Exception as exc:  # a bug: say so in one line, never exit 0 or 1
         if _debug(args):
+            import traceback
+
             traceback.print_exc()
         hint = "" if _debug(args) else "; -v or CONDA_GUARD_DEBUG=1 shows the traceback"
         print(

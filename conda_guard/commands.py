@@ -191,7 +191,6 @@ def link_checks(
     """Binary (soname, symbol version, pip extension) findings for a prefix."""
     if not enabled or before.kind != "prefix" or not before.prefix:
         return [], []
-    from .binaries import check_links, guess_pkgs_dirs, incoming_from_cache
     from .diff import same_package
 
     prefix = Path(before.prefix)
@@ -212,6 +211,8 @@ def link_checks(
             f"{prefix} (conda-meta records without 'files')"
         )
         return [], [note]
+    from .binaries import check_links, guess_pkgs_dirs, incoming_from_cache
+
     # files of incoming packages are known when conda's package cache has them
     incoming = incoming_from_cache(changed, guess_pkgs_dirs(prefix))
     report = check_links(before, after, prefix=prefix, incoming=incoming)

@@ -102,11 +102,18 @@ def read_bytes(path: str | Path) -> bytes:
     if str(path) == STDIN:
         return _read_stream(sys.stdin.buffer, path)
     try:
-        with open(path, "rb") as fh:
+        with open(path, "rb", buffering=0) as fh:
             st = os.fstat(fh.fileno())
-            if stat.S_ISREG(st.st_mode) and st.st_size > MAX_INPUT_BYTES:
+            if not stat.S_ISREG(st.st_mode):
+                return _read_stream(fh, path)  # a pipe, a device: up to the limit
+            if st.st_size > MAX_INPUT_BYTES:
                 raise _size_error(path, st.st_size)
-            return _read_stream(fh, path)
+            data = fh.read(st.st_size + 1)
+            if len(data) > st.st_size:  # grew since fstat: read it with the limit
+                data += _read_stream(fh, path)
+                if len(data) > MAX_INPUT_BYTES:
+                    raise _size_error(path, len(data))
+            return data
     except ValueError:  # an embedded NUL byte
         raise InputError(path, "not a valid path (NUL byte)") from None
     except OSError as exc:
