@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conda_guard.exceptions import InputError
 from conda_guard.readers.history import (
@@ -438,13 +441,17 @@ def test_pixi_history_placeholder_has_no_revisions(tmp_path):
     assert len(parse_history(path)) == 0
 
 
-def test_history_lines_are_numbered_like_splitlines(tmp_path):
-    from conda_guard.readers.history import history_lines
+def test_history_lines_are_numbered_like_splitlines(tmp_path, monkeypatch):
+    from conda_guard.readers import history
 
     text = "a\r\nb\x0cc\n\nd\u2028e\rf"
     path = tmp_path / "history"
     path.write_bytes(text.encode())
-    assert list(history_lines(path)) == list(enumerate(text.splitlines(), 1))
+    assert [x for b in history.history_blocks(path) for x in b] == text.splitlines()
+    monkeypatch.setattr(history, "_BLOCK", 3)  # blocks end at a newline
+    blocks = list(history.history_blocks(path))
+    assert len(blocks) > 1
+    assert [x for b in blocks for x in b] == text.splitlines()
 
 
 def test_overlong_history_line(tmp_path, monkeypatch):
@@ -456,3 +463,14 @@ def test_overlong_history_line(tmp_path, monkeypatch):
     with pytest.raises(InputError, match="line longer than") as err:
         parse_history(path)
     assert err.value.line == 3
+
+
+@given(specs=st.lists(st.text(max_size=12), max_size=5), quote=st.booleans())
+def test_spec_list_fast_path_is_literal_eval(specs, quote):
+    import ast
+
+    from conda_guard.readers.history import _QUOTED_RE, _SIMPLE_LIST_RE
+
+    text = repr(specs) if quote else json.dumps(specs)
+    if _SIMPLE_LIST_RE.fullmatch(text):
+        assert [a or b for a, b in _QUOTED_RE.findall(text)] == ast.literal_eval(text)

@@ -38,6 +38,10 @@ _SUBDIR_RE = re.compile(
 )
 _EXTENSIONS = (".tar.bz2", ".conda")
 _SPACE_RE = re.compile(r"\s")
+# ['a', "b"]: quoted strings without backslashes or newlines, comma-separated
+_QUOTED = r"""(?:'[^'\\\n]*'|"[^"\\\n]*")"""
+_SIMPLE_LIST_RE = re.compile(rf"\[\s*(?:{_QUOTED}\s*,\s*)*(?:{_QUOTED}\s*)?\]")
+_QUOTED_RE = re.compile(r"'([^']*)'|\"([^\"]*)\"")
 
 _UPDATE_ACTIONS = ("update", "install", "create")
 _REMOVE_ACTIONS = ("remove", "uninstall")
@@ -268,7 +272,10 @@ def _parse_old_specs(text: str) -> list[str]:
 
 def _parse_specs(text: str, path: str, line: int) -> list[str]:
     text = text.strip()
-    if text.startswith("["):
+    if _SIMPLE_LIST_RE.fullmatch(text):
+        # what ast.literal_eval gives for a list of plain quoted strings, faster
+        specs = [a or b for a, b in _QUOTED_RE.findall(text)]
+    elif text.startswith("["):
         try:
             value = ast.literal_eval(text)
         except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
@@ -313,34 +320,105 @@ class _Section:
         self.neutered: list[str] = []
 
 
-def iter_revisions(lines: Iterable[tuple[int, str]], path: str) -> Iterator[Revision]:
-    """Revisions one at a time from numbered lines (``(1, "==> … <==")``, …).
+def iter_revisions(blocks: Iterable[list[str]], path: str) -> Iterator[Revision]:
+    """Revisions one at a time from blocks of lines (numbered on from 1).
 
-    Memory holds one section: a history of any length streams through.
+    Memory holds one block and one section: a history of any length streams
+    through. The package lines, nearly all of a long history, take the
+    short path through the loop.
     """
     cur: _Section | None = None
-    count = 0
-    for number, raw in lines:
-        line = raw.strip()
-        if not line:
-            continue
-        if line.startswith("==>"):
-            if cur is not None:
-                yield _revision(cur, count)
-                count += 1
-            cur = _Section(_header_date(line, path, number), number)
-            continue
-        if line.startswith("#"):
-            if cur is not None:
-                _parse_comment(cur, line, path, number)
-            continue  # comments before the first header are ignored (as conda)
-        if cur is None and line.startswith("//"):
-            continue  # pixi writes "// not relevant for pixi but for `conda run -p`"
-        if cur is None:
-            raise InputError(path, "no revision header before this line", number)
-        _parse_dist_line(cur, line, path, number)
+    count = number = 0
+    for block in blocks:
+        for raw in block:
+            number += 1
+            line = raw.strip()
+            if not line:
+                continue
+            first = line[0]
+            if (first == "+" or first == "-") and cur is not None:
+                if cur.bare:
+                    raise InputError(
+                        path,
+                        f"unexpected line in a diff section: {line[:80]!r}",
+                        number,
+                    )
+                # _dist inline for the usual "+channel/subdir::name-version-build"
+                text = line[1:]
+                chan, sep, rest = text.partition("::")
+                parts = rest.rsplit("-", 2)
+                if (
+                    sep
+                    and len(parts) == 3
+                    and parts[0]
+                    and parts[1]
+                    and parts[2]
+                    and chan in _CHANNELS
+                    and not rest.endswith(_EXTENSIONS)
+                    and " " not in text
+                    and text.isprintable()  # no other whitespace either
+                ):
+                    channel, subdir = _CHANNELS[chan]
+                    dist = _new_dist(
+                        DistRef, (*parts, channel, subdir, text, number, path)
+                    )
+                else:
+                    dist = _dist(line, path, number)
+                (cur.added if first == "+" else cur.removed).append(dist)
+            elif first == "=" and line.startswith("==>"):
+                if cur is not None:
+                    yield _revision(cur, count)
+                    count += 1
+                cur = _Section(_header_date(line, path, number), number)
+            elif first == "#":
+                if cur is not None:
+                    _parse_comment(cur, line, path, number)
+                # comments before the first header are ignored (as conda)
+            elif cur is None and line.startswith("//"):
+                continue  # pixi: "// not relevant for pixi but for `conda run -p`"
+            elif cur is None:
+                raise InputError(path, "no revision header before this line", number)
+            else:
+                if cur.added or cur.removed:
+                    raise InputError(
+                        path,
+                        f"unexpected line in a diff section: {line[:80]!r}",
+                        number,
+                    )
+                cur.bare.append(_dist(line, path, number, bare=True))
     if cur is not None:
         yield _revision(cur, count)
+
+
+_new_dist = tuple.__new__
+#: channel text of a package line → (short channel, subdir), filled by _dist
+_CHANNELS: dict[str, tuple[str, str]] = {}
+
+
+def _dist(line: str, path: str, number: int, bare: bool = False) -> DistRef:
+    """The package of a ``+``/``-`` line (or a bare one); what DistRef.parse gives."""
+    text = line if bare else line[1:].strip()
+    channel = subdir = ""
+    rest = text
+    if "::" in text:
+        chan, rest = text.split("::", 1)
+        channel, subdir = split_channel(chan)
+        if len(_CHANNELS) < 4096 and not _SPACE_RE.search(chan):
+            _CHANNELS[chan] = (channel, subdir)
+    parts = rest.rsplit("-", 2)
+    if (
+        len(parts) != 3
+        or not (parts[0] and parts[1] and parts[2])
+        or rest.endswith(_EXTENSIONS)
+        or _SPACE_RE.search(rest)
+    ):
+        try:  # the exact rules, and their error
+            return DistRef.parse(text, line=number, path=path)
+        except ValueError:
+            raise InputError(path, f"bad package line {line[:80]!r}", number) from None
+    return _new_dist(
+        DistRef, (parts[0], parts[1], parts[2], channel, subdir, text, number, path)
+    )
 
 
 def _header_date(line: str, path: str, number: int) -> str:
@@ -351,25 +429,6 @@ def _header_date(line: str, path: str, number: int) -> str:
     if not _DATE_RE.fullmatch(date):
         raise InputError(path, f"bad revision header date {date[:40]!r}", number)
     return date
-
-
-def _parse_dist_line(cur: _Section, line: str, path: str, number: int) -> None:
-    kind = line[0]
-    body = line[1:] if kind in "+-" else line
-    try:
-        dist = DistRef.parse(body, line=number, path=path)
-    except ValueError:
-        raise InputError(path, f"bad package line {line[:80]!r}", number) from None
-    if kind == "+":
-        cur.added.append(dist)
-    elif kind == "-":
-        cur.removed.append(dist)
-    else:
-        cur.bare.append(dist)
-    if cur.bare and (cur.added or cur.removed):
-        raise InputError(
-            path, f"unexpected line in a diff section: {line[:80]!r}", number
-        )
 
 
 def _revision(s: _Section, number: int) -> Revision:
@@ -396,7 +455,7 @@ def _revision(s: _Section, number: int) -> Revision:
 
 def parse_history_text(text: str, path: str = "history") -> History:
     """Parse the text of a history file (``path`` is used in messages)."""
-    revisions = tuple(iter_revisions(enumerate(text.splitlines(), 1), path))
+    revisions = tuple(iter_revisions([text.splitlines()], path))
     return History(path=path, revisions=revisions)
 
 
@@ -434,45 +493,63 @@ def history_path(path: str | Path) -> Path:
     return p
 
 
-def history_lines(path: str | Path) -> Iterator[tuple[int, str]]:
-    """Numbered lines of a history file, read as a stream.
+_BLOCK = 1 << 20
 
-    Numbered as ``str.splitlines`` numbers the whole text. A line over
-    :data:`~conda_guard.readers.source.MAX_LINE_BYTES` or bytes that are not
-    UTF-8 are an :class:`InputError` naming the line.
+
+def history_blocks(path: str | Path) -> Iterator[list[str]]:
+    """The lines of a history file in blocks of about 1 MiB, read as a stream.
+
+    Blocks end at a newline, so their lines are numbered as ``str.splitlines``
+    numbers the whole text. A line over
+    :data:`~conda_guard.readers.source.MAX_LINE_BYTES`, or bytes that are not
+    UTF-8, are an :class:`InputError` naming the line.
     """
     try:
-        fh = open(path, "rb")  # closed by the with below
+        fh = open(path, "rb", buffering=0)  # closed by the with below
     except OSError as exc:
         raise os_error(path, exc) from None
     number = 0
+    carry = b""
     with fh:
-        readline = fh.readline
         while True:
             try:
-                raw = readline(MAX_LINE_BYTES + 1)
+                chunk = fh.read(_BLOCK)
             except OSError as exc:
                 raise os_error(path, exc) from None
-            if not raw:
+            data = carry + chunk
+            end = data.rfind(b"\n") + 1 if chunk else len(data)
+            carry = data[end:]
+            if len(carry) > MAX_LINE_BYTES:
+                raise _long_line(path, number + data.count(b"\n", 0, end) + 1)
+            if end:
+                lines = _decode_lines(path, data[:end], number)
+                if max(map(len, lines), default=0) > MAX_LINE_BYTES:
+                    at = next(i for i, x in enumerate(lines) if len(x) > MAX_LINE_BYTES)
+                    raise _long_line(path, number + at + 1)
+                number += len(lines)
+                yield lines
+            if not chunk:
                 return
-            if len(raw) > MAX_LINE_BYTES:
-                raise InputError(
-                    path,
-                    f"line longer than {MAX_LINE_BYTES // 2**20} MiB "
-                    "(not a conda history)",
-                    number + 1,
-                )
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                raise InputError(path, "not UTF-8 text", number + 1) from None
-            for part in text.splitlines():
-                number += 1
-                yield number, part
+
+
+def _long_line(path: str | Path, number: int) -> InputError:
+    return InputError(
+        path,
+        f"line longer than {MAX_LINE_BYTES // 2**20} MiB (not a conda history)",
+        number,
+    )
+
+
+def _decode_lines(path: str | Path, data: bytes, number: int) -> list[str]:
+    try:
+        return data.decode("utf-8").splitlines()
+    except UnicodeDecodeError as exc:
+        line = number + data.count(b"\n", 0, exc.start) + 1
+        raise InputError(path, "not UTF-8 text", line) from None
 
 
 def parse_history(path: str | Path) -> History:
     """Parse ``conda-meta/history`` (or a prefix directory holding one)."""
     p = history_path(path)
-    revisions = tuple(iter_revisions(history_lines(p), str(p)))
+    revisions = tuple(iter_revisions(history_blocks(p), str(p)))
     return History(path=str(p), revisions=revisions)

@@ -19,7 +19,7 @@ from conda_guard.readers.history import (
     Revision,
     apply_dists,
     apply_specs,
-    history_lines,
+    history_blocks,
     iter_revisions,
     revision_index,
 )
@@ -47,7 +47,7 @@ class Replay:
 def iter_replay(path: str | Path) -> Iterator[tuple[Revision, Replay]]:
     """After each revision: the revision and the replay so far (one object, updated)."""
     state = Replay(str(path))
-    for rev in iter_revisions(history_lines(path), state.path):
+    for rev in iter_revisions(history_blocks(path), state.path):
         state.dists = apply_dists(state.dists, rev)
         apply_specs(state.specs, rev, state.path)
         state.count += 1
@@ -58,7 +58,7 @@ def iter_replay(path: str | Path) -> Iterator[tuple[Revision, Replay]]:
 def count_revisions(path: str | Path) -> int:
     """How many revisions the history has (the whole file is read and checked)."""
     count = 0
-    for _ in iter_revisions(history_lines(path), str(path)):
+    for _ in iter_revisions(history_blocks(path), str(path)):
         count += 1
     return count
 
