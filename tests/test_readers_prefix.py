@@ -444,3 +444,36 @@ def test_history_matching_conda_meta_is_no_warning(tmp_path):
     moved = text.replace("openssl-1.1.1q-hcfcfb64_1", "openssl-3.0.5-hcfcfb64_2")
     (warning,) = read_prefix(_prefix_with_history(tmp_path / "b", moved)).warnings
     assert "(1 at another version or build: openssl)" in warning
+
+
+@pytest.mark.parametrize("prefix", [CHEMTOOLS, PY313T, PY27], ids=lambda p: p.name)
+def test_streamed_revisions_match_the_parsed_history(prefix):
+    from conda_guard.readers.history import parse_history
+    from conda_guard.readers.prefix import (
+        iter_prefix_revisions,
+        read_prefix_records,
+        read_prefix_revision,
+    )
+
+    history = parse_history(prefix)
+    current = read_prefix_records(prefix)
+    streamed = list(iter_prefix_revisions(prefix))
+    assert [rev for rev, _ in streamed] == list(history.revisions)
+    for n, (_, state) in enumerate(streamed):
+        dists = history.dists_at(n)
+        expected = {}
+        for name, dist in sorted(dists.items()):
+            rec = current.get(name)
+            same = rec is not None and (rec.version, rec.build) == (
+                dist.version,
+                dist.build,
+            )
+            expected[name] = rec if same else dist.to_record()
+        assert list(state.records) == list(expected)
+        assert dict(state.records) == expected
+        assert state.explicit == history.requested_specs(upto=n, installed=dists)
+        assert state.revision == n
+        single = read_prefix_revision(prefix, n)
+        assert dict(single.records) == expected
+        assert single.explicit == state.explicit
+        assert single.platform == state.platform

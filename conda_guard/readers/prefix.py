@@ -274,7 +274,7 @@ def _revision_state(
         kind="prefix",
         explicit=only_installed(replayed.specs, replayed.dists),
         prefix=str(path),
-        platform=most_common_subdir(list(records.values())),
+        platform=most_common_subdir(records.values()),
         revision=number,
     )
 
@@ -309,21 +309,22 @@ def read_prefix_revision(path: str | Path, revision: int) -> State:
 def iter_prefix_revisions(path: str | Path) -> Iterator[tuple[Revision, State]]:
     """Each history revision of a prefix and its state, as a stream.
 
-    ``conda-meta`` is read once; a record is made once per package line, so
-    each revision costs what it changes plus a copy of the package set.
+    ``conda-meta`` is read once; the records follow the package lines of each
+    revision (a record is made once per line), so a revision costs what it
+    changes plus a sorted copy of the package set.
     """
     prefix = Path(path)
     current = read_prefix_records(prefix)
-    made: dict[str, tuple[DistRef, Record]] = {}
+    records: dict[str, Record] = {}
     for rev, replayed in iter_replay(_prefix_history(prefix, "revisions")):
-        records: dict[str, Record] = {}
-        for name in sorted(replayed.dists):
-            dist = replayed.dists[name]
-            pair = made.get(name)
-            if pair is None or pair[0] is not dist:
-                pair = made[name] = (dist, _record_of(dist, current))
-            records[name] = pair[1]
-        yield rev, _revision_state(path, replayed, records, rev.number)
+        if rev.full:
+            records = {}
+        for dist in rev.removed:
+            records.pop(dist.name, None)
+        for dist in rev.added:
+            records[dist.name] = _record_of(replayed.dists[dist.name], current)
+        state_records = dict(sorted(records.items()))
+        yield rev, _revision_state(path, replayed, state_records, rev.number)
 
 
 def read_prefix_revisions(path: str | Path) -> tuple[State, ...]:
