@@ -442,7 +442,7 @@ def test_pixi_history_placeholder_has_no_revisions(tmp_path):
 
 
 def test_history_lines_are_numbered_like_splitlines(tmp_path, monkeypatch):
-    from conda_guard.readers import history
+    from conda_guard.readers import history_file as history
 
     text = "a\r\nb\x0cc\n\nd\u2028e\rf"
     path = tmp_path / "history"
@@ -455,9 +455,9 @@ def test_history_lines_are_numbered_like_splitlines(tmp_path, monkeypatch):
 
 
 def test_overlong_history_line(tmp_path, monkeypatch):
-    from conda_guard.readers import history
+    from conda_guard.readers import history_file
 
-    monkeypatch.setattr(history, "MAX_LINE_BYTES", 100)
+    monkeypatch.setattr(history_file, "MAX_LINE_BYTES", 100)
     path = tmp_path / "history"
     path.write_text(HEAD + "# cmd: " + "x" * 200 + "\n")
     with pytest.raises(InputError, match="line longer than") as err:

@@ -19,10 +19,10 @@ from conda_guard.readers.history import (
     Revision,
     apply_dists,
     apply_specs,
-    history_blocks,
     iter_revisions,
     revision_index,
 )
+from conda_guard.readers.history_file import history_blocks
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

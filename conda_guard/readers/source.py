@@ -155,8 +155,7 @@ def numbered_lines(text: str, path: str) -> Iterator[tuple[int, str]]:
         if len(raw) > MAX_LINE_BYTES:
             raise InputError(
                 path,
-                f"line longer than {MAX_LINE_BYTES // 2**20} MiB "
-                "(not a state file)",
+                f"line longer than {MAX_LINE_BYTES // 2**20} MiB (not a state file)",
                 number,
             )
         line = raw.strip()
