@@ -29,9 +29,9 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 #: the most nodes (scalars, sequences, mappings) one document may hold: about
-#: 7 MB of lock file (the pangeo conda-lock.yml has 22,554 in 325 kB), and
-#: about a second of parsing
-MAX_NODES = 500_000
+#: 4.5 MB of lock file, ten times pixi's own multi-environment pixi.lock (the
+#: pangeo conda-lock.yml has 22,554 in 325 kB), and under a second of parsing
+MAX_NODES = 300_000
 #: the most nodes aliases may add to a document (see the module docstring)
 MAX_ALIAS_EXPANSION = 100_000
 #: the deepest nesting of sequences and mappings (lock files need about 6)
