@@ -340,6 +340,12 @@ CASES = [
         names_input=False,
     ),
     Case(
+        "prefix-from-stdin",
+        lambda w: ["diff", "-", _ok(w), "--before-format", "prefix"],
+        match="a prefix is a directory: it cannot be read from '-'",
+        names_input=False,
+    ),
+    Case(
         "both-stdin",
         lambda w: ["diff", "-", "-"],
         match="only one of BEFORE and AFTER",

@@ -193,13 +193,11 @@ def read_state(
     revision = _revision(text, fmt)
     if revision is not None:
         return _load("prefix", "read_prefix_revision")(*revision)
-    if text != STDIN and path_kind(text) == "dir":
+    if text == STDIN and fmt == "prefix":
+        raise UsageError("a prefix is a directory: it cannot be read from '-'")
+    if text != STDIN and (fmt == "prefix" or path_kind(text) == "dir"):
         name = fmt or detect(text)
         return FORMATS[name](text, platform=platform, environment=environment)
-    if fmt == "prefix":
-        raise InputError(
-            display_name(text), "not a directory (a prefix is a directory)"
-        )
     data = read_bytes(text)
     name = fmt or detect_text(_head(data))
     if name is None:
