@@ -207,9 +207,9 @@ CASES = [
         match="state files are limited to 32 MiB",
     ),
     Case(
-        "explicit-60k-packages",
-        lambda w: ["diff", _write(w, "many.txt", _explicit_lines(60_000)), _ok(w)],
-        match="more than 50,000 packages",
+        "explicit-25k-packages",
+        lambda w: ["diff", _write(w, "many.txt", _explicit_lines(25_000)), _ok(w)],
+        match="more than 20,000 packages",
     ),
     Case(
         "explicit-2MB-line",

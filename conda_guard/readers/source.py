@@ -32,8 +32,8 @@ if TYPE_CHECKING:
 
 #: the largest state file (lock file, explicit file, export, conda-meta record)
 MAX_INPUT_BYTES = 32 * 1024 * 1024
-#: the most packages one state may hold
-MAX_PACKAGES = 50_000
+#: the most packages one state may hold (a large environment has 2,000)
+MAX_PACKAGES = 20_000
 #: the longest line of conda-meta/history or of a line-based state file
 MAX_LINE_BYTES = 1024 * 1024
 #: the name a state read from standard input goes by
