@@ -114,5 +114,14 @@ def analyze(
         changes=changes,
         findings=tuple(ordered),
         notes=(*notes, *filtered.notes),
-        warnings=tuple(w for w in (platform_warning(before, after),) if w),
+        warnings=state_warnings(before, after),
     )
+
+
+def state_warnings(before: State, after: State) -> tuple[str, ...]:
+    """What makes the comparison itself doubtful: two platforms, and what the
+    readers warned about either state (each sentence once)."""
+    out = [w for w in (platform_warning(before, after),) if w]
+    for state in (before, after):
+        out.extend(w for w in state.warnings if w not in out)
+    return tuple(out)

@@ -2,18 +2,22 @@
 
 ``build_parser()`` makes the parser; ``configure_parser(parser)`` adds the same
 subcommands to a parser conda gives us (``conda guard``); ``main(argv)`` parses
-and runs, turning every :class:`~conda_guard.exceptions.GuardError` into one
-line on stderr and exit code 2. The work itself is in :mod:`conda_guard.commands`.
+and runs. Every error is one line on stderr: a usage error or a
+:class:`~conda_guard.exceptions.GuardError` exits 2, anything else (a bug)
+exits 3, with the traceback only under ``-v``/``--verbose`` or
+``CONDA_GUARD_DEBUG=1``. The work itself is in :mod:`conda_guard.commands`.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from . import __version__
-from .constants import EXIT_USAGE
+from .constants import EXIT_INTERNAL, EXIT_USAGE
+from .exceptions import escape_controls
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -41,7 +45,8 @@ states (auto-detected; --format forces one):
   revision N), an @EXPLICIT file, conda-lock.yml, pixi.lock, a `conda env
   export` YAML with builds, `conda list --json` or `conda list --export` output;
   REV:PATH reads a file from a git revision (main:pixi.lock, HEAD~1:conda-lock.yml,
-  :pixi.lock for the staged copy; PATH from the top of the repository).
+  :pixi.lock for the staged copy; PATH from the top of the repository);
+  - reads one state from standard input (limits: docs/cli.md).
 
 examples:
   conda-guard diff examples/ml-env@1 examples/ml-env
@@ -52,7 +57,8 @@ examples:
   conda-guard diff main:conda-lock.yml conda-lock.yml --platform all --markdown
 
 exit status: 0 nothing at or above --fail-on, 1 findings at or above
---fail-on, 2 bad input or usage.
+--fail-on, 2 bad input or usage, 3 internal error (a bug; -v shows the
+traceback).
 """
 
 
@@ -230,6 +236,16 @@ SUBCOMMANDS = {
 }
 
 
+def _add_verbose(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="show the traceback of an internal error (also CONDA_GUARD_DEBUG=1)",
+    )
+
+
 def configure_parser(parser: argparse.ArgumentParser) -> None:
     """Add the ``diff``/``history``/``check`` subcommands to ``parser``."""
     from .recovery.commands import SUBCOMMANDS as RECOVERY
@@ -244,20 +260,64 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         configure(p)
+        _add_verbose(p)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line usage errors (not the whole usage, then the error)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(
+            EXIT_USAGE,
+            f"{self.prog}: error: {one_line(message)} (see '{self.prog} --help')\n",
+        )
 
 
 def build_parser(prog: str = "conda-guard") -> argparse.ArgumentParser:
     """The standalone parser."""
-    parser = argparse.ArgumentParser(prog=prog, description=DESCRIPTION)
+    parser = _Parser(prog=prog, description=DESCRIPTION)
     parser.add_argument(
         "--version", action="version", version=f"conda-guard {__version__}"
     )
+    _add_verbose(parser)
     configure_parser(parser)
     return parser
 
 
+_MAX_MESSAGE = 600
+_SAFE = {c: f"\\x{c:02x}" for c in (*range(32), 127) if c != 10}
+
+
+def one_line(text: object) -> str:
+    """``text`` on one line: control characters escaped, at most 600 characters."""
+    line = escape_controls(str(text))
+    if len(line) > _MAX_MESSAGE:
+        line = line[: _MAX_MESSAGE - 1] + "…"
+    return line
+
+
+def _message(exc: BaseException) -> str:
+    """A GuardError's message: control characters but newlines escaped.
+
+    Input errors are one line by construction; an unsatisfiable solve adds
+    lines of explanation after its first.
+    """
+    return str(exc).translate(_SAFE)
+
+
+def _debug(args: argparse.Namespace) -> bool:
+    return bool(getattr(args, "verbose", False)) or os.environ.get(
+        "CONDA_GUARD_DEBUG", ""
+    ).strip().lower() not in ("", "0", "false", "no")
+
+
 def run(args: argparse.Namespace) -> int:
-    """Run a parsed command; GuardError → one line on stderr, exit 2."""
+    """Run a parsed command; the exit code, and errors as one line on stderr.
+
+    A :class:`~conda_guard.exceptions.GuardError` (bad input, bad usage) exits
+    2; any other exception is a bug and exits 3 (``EXIT_INTERNAL``), never 0
+    or 1, which mean "no findings" and "findings".
+    """
     from .commands import COMMANDS
     from .exceptions import GuardError
     from .recovery.commands import COMMANDS as RECOVERY
@@ -265,13 +325,35 @@ def run(args: argparse.Namespace) -> int:
     try:
         return {**COMMANDS, **RECOVERY}[args.command](args)
     except GuardError as exc:
-        print(f"conda-guard: error: {exc}", file=sys.stderr)
+        print(f"conda-guard: error: {_message(exc)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("conda-guard: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
+        _quiet_stdout()
         return 0
+    except Exception as exc:  # a bug: say so in one line, never exit 0 or 1
+        if _debug(args):
+            import traceback
+
+            traceback.print_exc()
+        hint = "" if _debug(args) else "; -v or CONDA_GUARD_DEBUG=1 shows the traceback"
+        print(
+            f"conda-guard: internal error: {type(exc).__name__}: {one_line(exc)} "
+            f"(a bug in conda-guard{hint})",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
+
+
+def _quiet_stdout() -> None:
+    """After a closed pipe, keep Python from failing again when it flushes stdout."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -9,17 +9,18 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .constants import EXIT_FINDINGS, EXIT_OK
+from .constants import EXIT_FINDINGS, EXIT_OK, REPORT_SCHEMA
 from .exceptions import UsageError
 from .models import Severity, State
 from .policy import Policy
+from .readers.source import STDIN, path_kind
 
 if TYPE_CHECKING:
     import argparse
-    from collections.abc import Callable, Iterable
 
     from .analysis import Analysis
     from .models import Finding
@@ -28,8 +29,17 @@ if TYPE_CHECKING:
 def policy_from_args(args: argparse.Namespace) -> Policy:
     """The policy given by ``--fail-on``, ``--ignore``, ``--allow``, ``--show-info``.
 
-    JSON is for programs: it carries every finding, info included.
+    JSON is for programs: it carries every finding, info included. An
+    ``--allow`` value that is not a package name or match spec is a
+    :class:`UsageError` (it would otherwise allow nothing, silently).
     """
+    from .matchspec import MatchSpec
+
+    for item in args.allow or ():
+        try:
+            MatchSpec.parse(item)
+        except ValueError as exc:
+            raise UsageError(f"--allow {item!r}: {exc}") from None
     full = getattr(args, "show_info", False) or getattr(args, "json", False)
     return Policy(
         fail_on=Severity.parse(args.fail_on),
@@ -56,12 +66,14 @@ def _envs_dirs() -> list[Path]:
 
 def resolve_name(name: str) -> str:
     """The prefix of the environment called ``name`` (conda's envs dirs)."""
+    if not name or "/" in name or "\\" in name or "\0" in name or len(name) > 255:
+        raise UsageError(f"{name[:80]!r} is not an environment name; use -p PREFIX")
     if name == "base":
         for var in ("CONDA_ROOT", "MAMBA_ROOT_PREFIX"):
             if os.environ.get(var):
                 return os.environ[var]
     for d in _envs_dirs():
-        if (d / name / "conda-meta").is_dir():
+        if path_kind(d / name / "conda-meta") == "dir":
             return str(d / name)
     txt = Path.home() / ".conda" / "environments.txt"
     if txt.is_file():
@@ -92,12 +104,67 @@ def _color(args: argparse.Namespace) -> bool:
     return sys.stdout.isatty()
 
 
+def json_lines(
+    obj: dict[str, Any],
+    stream: tuple[str, Iterable[Any]] | None = None,
+    tail: Callable[[], dict[str, Any]] | None = None,
+) -> Iterator[str]:
+    """A JSON object as lines: one per top-level key, one per list element.
+
+    Each value or element is one line from the C encoder (``indent=2`` runs
+    the pure-Python encoder, several times slower on a 1,000-package
+    report). ``stream`` is ``(key, iterable)``: a key whose list is written
+    as it is produced; ``tail`` gives the keys that follow it, once it is done.
+    """
+    pending: str | None = None
+    for line in _json_body(obj, stream, tail):
+        if pending is not None:
+            # no comma after an opening line or before a closing one
+            bare = pending.endswith(("{", "[")) or line.startswith(("  ]", "}"))
+            yield pending if bare else pending + ","
+        pending = line
+    if pending is not None:
+        yield pending
+
+
+def _json_body(
+    obj: dict[str, Any],
+    stream: tuple[str, Iterable[Any]] | None,
+    tail: Callable[[], dict[str, Any]] | None,
+) -> Iterator[str]:
+    """The lines of :func:`json_lines` without the commas between them."""
+    yield "{"
+    items: Iterable[tuple[str, Any]] = obj.items()
+    if stream is not None:
+        items = (*items, stream)
+    for key, value in items:
+        if isinstance(value, dict) or not isinstance(value, (list, Iterator)):
+            yield f"  {json.dumps(key)}: {json.dumps(value)}"
+            continue
+        opened = False
+        for element in value:
+            if not opened:
+                yield f"  {json.dumps(key)}: ["
+                opened = True
+            yield f"    {json.dumps(element)}"
+        yield "  ]" if opened else f"  {json.dumps(key)}: []"
+    for key, value in (tail() if tail is not None else {}).items():
+        yield f"  {json.dumps(key)}: {json.dumps(value)}"
+    yield "}"
+
+
+def _print_lines(lines: Iterable[str]) -> None:
+    write = sys.stdout.write
+    for line in lines:
+        write(line + "\n")
+
+
 def emit(analysis: Analysis, args: argparse.Namespace) -> None:
     """Print the report in the format asked for."""
     from .report import render_json, render_markdown, render_text
 
     if args.json:
-        print(json.dumps(render_json(analysis), indent=2))
+        _print_lines(json_lines(render_json(analysis)))
     elif args.markdown:
         print(render_markdown(analysis, limit=args.markdown_limit or None), end="")
     else:
@@ -119,7 +186,6 @@ def link_checks(
     """Binary (soname, symbol version, pip extension) findings for a prefix."""
     if not enabled or before.kind != "prefix" or not before.prefix:
         return [], []
-    from .binaries import check_links, guess_pkgs_dirs, incoming_from_cache
     from .diff import same_package
 
     prefix = Path(before.prefix)
@@ -128,6 +194,20 @@ def link_checks(
         for r in after
         if not ((old := before.get(r.name)) is not None and same_package(old, r))
     ]
+    if (
+        (changed or any(r.name not in after for r in before))
+        and not any(r.files for r in before)
+        and not any(r.pip for r in before)
+    ):
+        # nothing to read: no record lists its files and no pip-installed
+        # distribution; this is what check_links would say, without loading it
+        note = (
+            "link-level checks skipped: no installed files are known for "
+            f"{prefix} (conda-meta records without 'files')"
+        )
+        return [], [note]
+    from .binaries import check_links, guess_pkgs_dirs, incoming_from_cache
+
     # files of incoming packages are known when conda's package cache has them
     incoming = incoming_from_cache(changed, guess_pkgs_dirs(prefix))
     report = check_links(before, after, prefix=prefix, incoming=incoming)
@@ -161,6 +241,8 @@ def run_diff(args: argparse.Namespace) -> int:
         raise UsageError(
             "diff needs AFTER, or --install/--update/--update-all to propose a change"
         )
+    if before_ref == args.after == STDIN:
+        raise UsageError("only one of BEFORE and AFTER can be '-' (standard input)")
     read = {"platform": args.platform, "environment": args.environment}
     before = read_state(before_ref, args.before_format or args.format, **read)
     if solving:
@@ -189,45 +271,99 @@ def _require_prefix(args: argparse.Namespace) -> str:
     return prefix
 
 
-def run_history(args: argparse.Namespace) -> int:
-    """``history``: every revision of a prefix, its changes and findings."""
+def _revision_analyses(
+    prefix: str, policy: Policy, wanted: set[int] | None, seen: list[int]
+) -> Iterator[tuple[Any, Analysis]]:
+    """``(revision, analysis)`` of each wanted revision, as the history streams.
+
+    ``seen`` gets the number of the last revision read; reading stops after
+    the highest wanted one.
+    """
     from .analysis import analyze
-    from .readers.history import parse_history
-    from .readers.prefix import read_prefix_revisions
-    from .report.history import (
-        render_history_json,
-        render_history_markdown,
-        render_history_text,
-    )
+    from .readers.prefix import iter_prefix_revisions
+
+    previous = State(records={}, source="(empty)", kind="empty")
+    last = max(wanted) if wanted else None
+    for rev, state in iter_prefix_revisions(prefix):
+        seen.append(rev.number)
+        if wanted is None or rev.number in wanted:
+            yield rev, analyze(previous, state, policy=policy)
+        if last is not None and rev.number >= last:
+            return
+        previous = state
+
+
+def _history_notes(prefix: str, seen: list[int]) -> dict[str, list[str]]:
+    """``{"notes": [...]}`` when the history has no revisions, else ``{}``."""
+    if seen:
+        return {}
+    path = Path(prefix) / "conda-meta" / "history"
+    return {"notes": [f"{path}: the history has no revisions"]}
+
+
+def run_history(args: argparse.Namespace) -> int:
+    """``history``: every revision of a prefix, its changes and findings.
+
+    The history is read as a stream: each revision is printed when it is
+    analysed (``--revision`` prints once all asked-for revisions are known).
+    """
+    from .report import render_json
+    from .report.history import render_history_markdown, render_revision_text
 
     prefix = _require_prefix(args)
     policy = policy_from_args(args)
-    history = parse_history(Path(prefix) / "conda-meta" / "history")
-    numbers = [r.number for r in history.revisions]
-    wanted = set(args.revision or numbers)
-    unknown = sorted(wanted - set(numbers))
-    if unknown:
-        raise UsageError(
-            f"no revision {', '.join(map(str, unknown))} in {prefix} "
-            f"(revisions 0-{len(numbers) - 1})"
-        )
-    previous = State(records={}, source="(empty)", kind="empty")
-    results: list[tuple[Any, Analysis]] = []
-    states = read_prefix_revisions(prefix)
-    for rev, state in zip(history.revisions, states):
-        if rev.number in wanted:
-            results.append((rev, analyze(previous, state, policy=policy)))
-        previous = state
-    findings = [f for _, a in results for f in a.findings]
+    wanted = set(args.revision) if args.revision else None
+    seen: list[int] = []
+    results: Iterable[tuple[Any, Analysis]] = _revision_analyses(
+        prefix, policy, wanted, seen
+    )
+    if wanted is not None:
+        results = list(results)
+        unknown = sorted(wanted - {rev.number for rev, _ in results})
+        if unknown:
+            known = f"revisions 0-{seen[-1]}" if seen else "the history is empty"
+            raise UsageError(
+                f"no revision {', '.join(map(str, unknown))} in {prefix} ({known})"
+            )
+    failed = False
+
+    def fails(analysis: Analysis) -> Analysis:
+        nonlocal failed
+        failed = failed or exit_code(analysis.findings, policy) == EXIT_FINDINGS
+        return analysis
+
     if args.json:
-        print(json.dumps(render_history_json(prefix, results), indent=2))
+        revisions = (
+            {
+                "revision": r.number,
+                "date": r.date,
+                "cmd": r.cmd,
+                **render_json(fails(a)),
+            }
+            for r, a in results
+        )
+        head = {"schema": REPORT_SCHEMA, "prefix": prefix}
+        _print_lines(
+            json_lines(
+                head,
+                ("revisions", revisions),
+                lambda: _history_notes(prefix, seen),
+            )
+        )
     elif args.markdown:
+        done = [(rev, fails(a)) for rev, a in results]
         limit = args.markdown_limit or None
-        print(render_history_markdown(prefix, results, limit=limit), end="")
+        print(render_history_markdown(prefix, done, limit=limit), end="")
     else:
-        text = render_history_text(results, color=_color(args), summary=args.summary)
-        print(text, end="")
-    return exit_code(findings, policy)
+        color = _color(args)
+        for rev, analysis in results:
+            text = render_revision_text(
+                rev, fails(analysis), color=color, summary=args.summary
+            )
+            _print_lines(text.splitlines())
+        for note in _history_notes(prefix, seen).get("notes", ()):
+            print(f"conda-guard: note: {note}")
+    return EXIT_FINDINGS if failed else EXIT_OK
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -257,6 +393,7 @@ def run_check(args: argparse.Namespace) -> int:
         changes=(),
         findings=found.findings,
         notes=tuple(notes),
+        warnings=found.warnings,
     ).extend(findings=extra)
     emit(analysis, args)
     return exit_code(analysis.findings, policy)

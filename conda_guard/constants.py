@@ -14,6 +14,8 @@ REPORT_SCHEMA: Final = 1
 EXIT_OK: Final = 0
 EXIT_FINDINGS: Final = 1
 EXIT_USAGE: Final = 2
+#: an unexpected exception (a bug): one line, the traceback with -v
+EXIT_INTERNAL: Final = 3
 
 #: Setting names (``.condarc`` ``plugins:`` keys; ``CONDA_PLUGINS_<NAME>`` vars).
 SETTING_MODE: Final = "guard_mode"

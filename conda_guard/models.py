@@ -204,7 +204,9 @@ class State:
     ``explicit`` holds the specs the user asked for (from
     ``conda-meta/history``, an environment file, a lock file's input), keyed by
     package name. ``frozen`` is the content of ``conda-meta/frozen`` when the
-    file exists (``""`` for an empty file), else ``None``.
+    file exists (``""`` for an empty file), else ``None``. ``warnings`` are
+    sentences about the input that did not stop the reading (a history that
+    contradicts conda-meta, …); reports show them as notes.
     """
 
     records: Mapping[str, Record]
@@ -215,6 +217,7 @@ class State:
     platform: str | None = None
     revision: int | None = None
     frozen: str | None = None
+    warnings: tuple[str, ...] = field(default=(), compare=False)
 
     def __contains__(self, name: object) -> bool:
         return name in self.records

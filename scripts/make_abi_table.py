@@ -12,7 +12,7 @@ Usage::
 
     python scripts/make_abi_table.py [--pinning PATH] [--out PATH] [--check]
 
-Needs ruamel.yaml (a conda-guard dependency). Never edit the output by hand.
+Needs PyYAML (a conda-guard dependency). Never edit the output by hand.
 """
 
 from __future__ import annotations
@@ -189,12 +189,12 @@ def build_table(
     pinning: Path, harvested: Path | None = DEFAULT_HARVESTED
 ) -> dict[str, object]:
     """Read the pinning file and return the JSON-ready table."""
-    from ruamel.yaml import YAML
+    import yaml
 
     raw = pinning.read_bytes()
     text = raw.decode("utf-8")
-    # typ="base" keeps every scalar a string: '2.10' stays 2.10, not 2.1
-    data = YAML(typ="base").load(text)
+    # the base loader keeps every scalar a string: '2.10' stays 2.10, not 2.1
+    data = yaml.load(text, Loader=getattr(yaml, "CBaseLoader", yaml.BaseLoader))
     if not isinstance(data, dict):
         raise PinningError(f"{pinning}: not a mapping")
     selectors = _selectors(text)

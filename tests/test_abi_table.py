@@ -621,7 +621,7 @@ def test_import_reads_nothing():
     code = (
         "import sys, conda_guard.abi as a;"
         "print(a.load_table.cache_info().currsize,"
-        " 'ruamel' in sys.modules, 'conda' in sys.modules)"
+        " 'yaml' in sys.modules, 'conda' in sys.modules)"
     )
     proc = subprocess.run(
         [sys.executable, "-c", code],

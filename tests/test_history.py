@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conda_guard.exceptions import InputError
 from conda_guard.readers.history import (
@@ -381,3 +384,93 @@ def test_spec_name(spec, name):
 def test_dist_ref_forms(text, expected):
     d = DistRef.parse(text)
     assert (d.name, d.version, d.build, d.channel, d.subdir) == expected
+
+
+# --- the streamed replay agrees with the parsed history ----------------------
+
+REAL_HISTORIES = [CHEMTOOLS, PY313T, PY27, MINONDA, MAMBA, MAMBA_META]
+
+
+@pytest.mark.parametrize("prefix", REAL_HISTORIES, ids=lambda p: p.name)
+def test_replay_matches_the_parsed_history(prefix):
+    from conda_guard.readers.history_replay import iter_replay, replay
+
+    path = prefix / "conda-meta" / "history"
+    h = hist(prefix)
+    for n in range(len(h)):
+        r = replay(path, n)
+        assert r.count == n + 1
+        assert r.dists == h.dists_at(n)
+        assert r.specs == h.requested_specs(upto=n)
+        assert replay(path, n - len(h)).dists == h.dists_at(n)
+    whole = replay(path)
+    assert whole.count == len(h)
+    assert whole.specs == h.requested_specs()
+    assert [rev for rev, _ in iter_replay(path)] == list(h.revisions)
+
+
+def test_replay_reads_only_up_to_the_revision(tmp_path):
+    from conda_guard.readers.history_replay import replay
+
+    path = tmp_path / "history"
+    path.write_text(HEAD + "+a-1-0\n" + HEAD + "+b-1-0\n==> broken\n")
+    assert set(replay(path, 1).dists) == {"a", "b"}
+    with pytest.raises(InputError, match="bad revision header"):
+        replay(path)
+
+
+def test_replay_out_of_range(tmp_path):
+    from conda_guard.readers.history_replay import replay
+
+    path = CHEMTOOLS / "conda-meta" / "history"
+    with pytest.raises(InputError, match=r"no revision 7 \(revisions are 0 to 6\)"):
+        replay(path, 7)
+    with pytest.raises(InputError, match=r"no revision -8 \(revisions are 0 to 6\)"):
+        replay(path, -8)
+    empty = tmp_path / "history"
+    empty.write_text("")
+    with pytest.raises(InputError, match="history is empty"):
+        replay(empty, 0)
+    assert replay(empty).count == 0
+
+
+def test_pixi_history_placeholder_has_no_revisions(tmp_path):
+    # pixi writes this one line so that `conda run -p` accepts its environments
+    path = tmp_path / "history"
+    path.write_text("// not relevant for pixi but for `conda run -p`")
+    assert len(parse_history(path)) == 0
+
+
+def test_history_lines_are_numbered_like_splitlines(tmp_path, monkeypatch):
+    from conda_guard.readers import history_file as history
+
+    text = "a\r\nb\x0cc\n\nd\u2028e\rf"
+    path = tmp_path / "history"
+    path.write_bytes(text.encode())
+    assert [x for b in history.history_blocks(path) for x in b] == text.splitlines()
+    monkeypatch.setattr(history, "_BLOCK", 3)  # blocks end at a newline
+    blocks = list(history.history_blocks(path))
+    assert len(blocks) > 1
+    assert [x for b in blocks for x in b] == text.splitlines()
+
+
+def test_overlong_history_line(tmp_path, monkeypatch):
+    from conda_guard.readers import history_file
+
+    monkeypatch.setattr(history_file, "MAX_LINE_BYTES", 100)
+    path = tmp_path / "history"
+    path.write_text(HEAD + "# cmd: " + "x" * 200 + "\n")
+    with pytest.raises(InputError, match="line longer than") as err:
+        parse_history(path)
+    assert err.value.line == 3
+
+
+@given(specs=st.lists(st.text(max_size=12), max_size=5), quote=st.booleans())
+def test_spec_list_fast_path_is_literal_eval(specs, quote):
+    import ast
+
+    from conda_guard.readers.history import _QUOTED_RE, _SIMPLE_LIST_RE
+
+    text = repr(specs) if quote else json.dumps(specs)
+    if _SIMPLE_LIST_RE.fullmatch(text):
+        assert [a or b for a, b in _QUOTED_RE.findall(text)] == ast.literal_eval(text)

@@ -418,13 +418,12 @@ def test_history_and_environment_specs_parse() -> None:
                 MatchSpec(text)
                 seen += 1
     assert seen >= 25
-    from ruamel.yaml import YAML
+    from conda_guard.readers.yaml_loader import load_yaml_text
 
-    yaml = YAML(typ="safe")
     envs = sorted((SHARED / "envfiles" / "environment-yml").glob("*.y*ml"))
     count = 0
     for path in envs:
-        doc = yaml.load(path.read_text(encoding="utf-8"))
+        doc = load_yaml_text(path.read_text(encoding="utf-8"), str(path))
         for dep in doc.get("dependencies") or ():
             if isinstance(dep, str):
                 MatchSpec(dep)

@@ -179,7 +179,7 @@ def test_conda_list_table(tmp_path):
             read_conda_list_json,
             '[{"name": "a"}]',
             None,
-            "entry 0 has no name or version",
+            "entry 0: not a package record (no 'version')",
         ),
         (
             read_conda_list_export,

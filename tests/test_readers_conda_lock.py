@@ -144,7 +144,10 @@ def test_pip_entries_become_pip_records(tmp_path):
     ("text", "reason"),
     [
         ("version: 1\nmetadata: {}\n", "no 'package' list"),
-        ("version: 2\npackage: []\nmetadata: {}\n", "unsupported conda-lock version 2"),
+        (
+            "version: 2\npackage: []\nmetadata: {}\n",
+            "pixi.lock version 2 is not supported (4–7 are",
+        ),
         ("package: [1]\nmetadata: {}\n", "not a mapping"),
         (
             "package:\n- {platform: linux-64, manager: conda, name: a, version: '1'}\n",

@@ -148,19 +148,22 @@ def test_versions_stay_strings(tmp_path):
 
 
 @needs_shared
-def test_ruamel_fallback_reads_the_same(monkeypatch):
-    """Without PyYAML the readers use ruamel.yaml and get the same states."""
-    import sys
+def test_pure_python_loader_reads_the_same(monkeypatch):
+    """Without libyaml, PyYAML's pure-Python BaseLoader gives the same states."""
+    import yaml
 
-    from conda_guard.readers import env_yaml
+    from conda_guard.readers import yaml_loader
 
     lock = ENVS.parent / "pixi-lock" / "pixi-example-lightgbm.v5.pixi.lock"
     conda_lock = ENVS.parent / "conda-lock" / "conda-lock-blas-mkl.conda-lock.yml"
     fast = [read_state(str(p)) for p in (EXPORT, lock, conda_lock)]
-    monkeypatch.setitem(sys.modules, "yaml", None)  # import yaml -> ImportError
-    monkeypatch.setattr(env_yaml, "_yaml_loader", None)
+    assert yaml_loader._PARSER[0] is yaml.CBaseLoader
+    monkeypatch.delattr(yaml, "CBaseLoader")
+    monkeypatch.setattr(yaml_loader, "_PARSER", None)
     slow = [read_state(str(p)) for p in (EXPORT, lock, conda_lock)]
+    assert yaml_loader._PARSER[0] is yaml.BaseLoader
     for a, b in zip(fast, slow):
         assert dict(a.records) == dict(b.records)
         assert a.platform == b.platform
     assert slow[1].get("_openmp_mutex").build_number == 16
+    monkeypatch.setattr(yaml_loader, "_PARSER", None)

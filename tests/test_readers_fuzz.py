@@ -9,6 +9,7 @@ several platforms or environments and none chosen.
 from __future__ import annotations
 
 import json
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -19,8 +20,17 @@ from hypothesis import strategies as st
 from conda_guard.exceptions import GuardError, InputError, UsageError
 from conda_guard.readers import FORMATS, detect, read_state
 from conda_guard.readers.history import parse_history_text
+from conda_guard.readers.yaml_loader import load_yaml_text
 
 _DIR = Path(tempfile.mkdtemp(prefix="conda-guard-fuzz-"))
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _remove_the_directory():
+    yield
+    shutil.rmtree(_DIR, ignore_errors=True)
+
+
 FILE_FORMATS = [f for f in FORMATS if f != "prefix"]
 LOCKS = ("conda-lock", "pixi-lock")
 
@@ -188,6 +198,46 @@ def test_prefix_with_random_record_and_history(record, history):
             read_state(ref)
         except InputError as exc:
             assert "\n" not in str(exc)
+
+
+YAML_FRAGMENTS = [
+    "a: &x [1, 2]",
+    "b: *x",
+    "- &y {k: v}",
+    "- *y",
+    "c: *nope",
+    "? [1]",
+    ": 2",
+    "d: !!python/object:os.system x",
+    "e: !custom 1",
+    "---",
+    "...",
+    "f: 'quoted",
+    'g: "esc \\x41"',
+    "h: |",
+    "  block",
+    "i: >-",
+    "  - [[[[",
+    "j: {a: 1, a: 2}",
+    "%YAML 1.1",
+    "k: 010",
+    "l: 0x1f",
+    "m: 1:30",
+    "n: ~",
+    "<<: *x",
+]
+yaml_soup = st.lists(
+    st.sampled_from(YAML_FRAGMENTS) | st.text(max_size=20), max_size=20
+).map("\n".join)
+
+
+@given(text=yaml_soup)
+def test_yaml_loader_never_crashes(text):
+    try:
+        load_yaml_text(text, "f.yml")
+    except InputError as exc:
+        assert "\n" not in str(exc)
+        assert str(exc).startswith("f.yml")
 
 
 @given(text=st.text(max_size=200))

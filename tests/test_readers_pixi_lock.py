@@ -188,7 +188,10 @@ def test_v7_several_platforms_need_a_choice():
 
 ENV_HEAD = "version: 6\nenvironments:\n  default:\n    packages:\n      linux-64:\n"
 BAD_LOCKS = {
-    "version": ("version: 3\nenvironments: {}\n", "unsupported pixi.lock version 3"),
+    "version": (
+        "version: 3\nenvironments: {}\n",
+        "pixi.lock version 3 is not supported (4–7 are)",
+    ),
     "no-envs": ("version: 6\n", "no 'environments'"),
     "empty-envs": ("version: 6\nenvironments: {}\n", "'environments' is empty"),
     "missing-entry": (

@@ -10,11 +10,8 @@ import pytest
 
 from conda_guard.exceptions import InputError
 from conda_guard.readers import read_state
-from conda_guard.readers.prefix import (
-    normalize_pip_name,
-    read_prefix,
-    record_from_prefix_json,
-)
+from conda_guard.readers.pip_dists import normalize_pip_name
+from conda_guard.readers.prefix import read_prefix, record_from_prefix_json
 
 PREFIXES = Path(__file__).parents[2] / "shared" / "data" / "prefixes"
 CHEMTOOLS = PREFIXES / "chemtools-win64-mkl-openssl-downgrade"
@@ -396,3 +393,87 @@ def test_all_revisions_match_one_by_one(prefix):
         assert dict(state.records) == dict(single.records)
         assert dict(state.explicit) == dict(single.explicit)
         assert state.source == single.source
+
+
+# --- what the history says against conda-meta -----------------------------------
+
+
+def test_history_that_does_not_describe_the_prefix_is_a_warning():
+    state = read_prefix(CHEMTOOLS)
+    (warning,) = state.warnings
+    assert "the history does not describe this prefix" in warning
+    assert "has 130 packages, conda-meta 6" in warning
+    assert "124 not in conda-meta: asttokens, attrs, backcall, …" in warning
+    assert "\n" not in warning
+
+
+def _prefix_with_history(tmp_path, history: str):
+    meta = tmp_path / "env" / "conda-meta"
+    meta.mkdir(parents=True)
+    for src in (CHEMTOOLS / "conda-meta").glob("*.json"):
+        (meta / src.name).write_bytes(src.read_bytes())
+    (meta / "history").write_text(history)
+    return meta.parent
+
+
+def test_empty_history_is_a_warning(tmp_path):
+    state = read_prefix(_prefix_with_history(tmp_path, ""))
+    expected = (
+        f"{tmp_path}/env/conda-meta/history: the history has no revisions; "
+        "requested specs are unknown"
+    )
+    assert state.warnings == (expected,)
+    assert state.explicit == {}
+
+
+def test_pixi_history_placeholder_is_no_warning(tmp_path):
+    text = "// not relevant for pixi but for `conda run -p`"
+    state = read_prefix(_prefix_with_history(tmp_path, text))
+    assert state.warnings == ()
+    assert len(state) == 6
+
+
+def test_history_matching_conda_meta_is_no_warning(tmp_path):
+    lines = [
+        f"+conda-forge/win-64::{p.stem}"
+        for p in sorted((CHEMTOOLS / "conda-meta").glob("*.json"))
+    ]
+    text = "==> 2022-11-01 18:19:54 <==\n# cmd: conda create\n" + "\n".join(lines)
+    state = read_prefix(_prefix_with_history(tmp_path, text + "\n"))
+    assert state.warnings == ()
+    moved = text.replace("openssl-1.1.1q-hcfcfb64_1", "openssl-3.0.5-hcfcfb64_2")
+    (warning,) = read_prefix(_prefix_with_history(tmp_path / "b", moved)).warnings
+    assert "(1 at another version or build: openssl)" in warning
+
+
+@pytest.mark.parametrize("prefix", [CHEMTOOLS, PY313T, PY27], ids=lambda p: p.name)
+def test_streamed_revisions_match_the_parsed_history(prefix):
+    from conda_guard.readers.history import parse_history
+    from conda_guard.readers.prefix import (
+        iter_prefix_revisions,
+        read_prefix_records,
+        read_prefix_revision,
+    )
+
+    history = parse_history(prefix)
+    current = read_prefix_records(prefix)
+    streamed = list(iter_prefix_revisions(prefix))
+    assert [rev for rev, _ in streamed] == list(history.revisions)
+    for n, (_, state) in enumerate(streamed):
+        dists = history.dists_at(n)
+        expected = {}
+        for name, dist in sorted(dists.items()):
+            rec = current.get(name)
+            same = rec is not None and (rec.version, rec.build) == (
+                dist.version,
+                dist.build,
+            )
+            expected[name] = rec if same else dist.to_record()
+        assert list(state.records) == list(expected)
+        assert dict(state.records) == expected
+        assert state.explicit == history.requested_specs(upto=n, installed=dists)
+        assert state.revision == n
+        single = read_prefix_revision(prefix, n)
+        assert dict(single.records) == expected
+        assert single.explicit == state.explicit
+        assert single.platform == state.platform

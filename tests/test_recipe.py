@@ -68,10 +68,10 @@ def render(text: str, root: Path = ROOT) -> tuple[str, dict[str, str]]:
 
 @cache
 def recipe() -> dict:
-    from ruamel.yaml import YAML
+    import yaml
 
     text, _ = render(RECIPE.read_text(encoding="utf-8"))
-    return YAML(typ="safe").load(text)
+    return yaml.safe_load(text)
 
 
 @cache
@@ -80,7 +80,7 @@ def pyproject() -> dict:
 
 
 def dep_name(spec: str) -> str:
-    """``ruamel.yaml >=0.17`` / ``ruamel.yaml>=0.17`` -> ``ruamel.yaml``."""
+    """``pyyaml >=6`` / ``pyyaml>=6`` -> ``pyyaml``."""
     return re.split(r"[\s<>=!~\[;]", spec.strip(), maxsplit=1)[0].lower()
 
 

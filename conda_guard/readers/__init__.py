@@ -16,6 +16,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from conda_guard.exceptions import InputError, UsageError
+from conda_guard.readers.source import (
+    STDIN,
+    display_name,
+    path_kind,
+    read_bytes,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -27,6 +33,7 @@ __all__ = [
     "FORMATS",
     "History",
     "detect",
+    "detect_text",
     "parse_history",
     "read_env_specs",
     "read_state",
@@ -55,7 +62,10 @@ def _load(module: str, attr: str) -> Any:
 
 
 class _Formats(Mapping):
-    """format name → reader ``(path, *, platform=None, environment=None) -> State``."""
+    """format name → reader ``(path, *, platform=None, environment=None) -> State``.
+
+    File readers also take ``data=`` (the file's bytes, already read).
+    """
 
     def __getitem__(self, name: str) -> Callable[..., State]:
         return _load(*_READERS[name])
@@ -77,7 +87,8 @@ def __getattr__(name: str) -> Any:
 
 
 _REVISION_RE = re.compile(r"(.+)@(\d+)")
-_HEAD_BYTES = 65536
+_MAX_REVISION_DIGITS = 9
+_HEAD_CHARS = 65536
 _EXPORT_LINE_RE = re.compile(r"[^\s#=:]+(?:::[^\s=]+)?=[^\s=]+=[^\s=]+")
 
 
@@ -87,21 +98,9 @@ def _unknown(path: str | Path) -> InputError:
     )
 
 
-def detect(path: str | Path) -> str:
-    """The format name of ``path`` from its content; :class:`InputError` if unknown."""
-    p = Path(path)
-    if p.is_dir():
-        if (p / "conda-meta").is_dir():
-            return "prefix"
-        raise InputError(p, "not a conda prefix (no conda-meta directory)")
-    try:
-        with open(p, "rb") as fh:
-            head_bytes = fh.read(_HEAD_BYTES)
-    except FileNotFoundError:
-        raise InputError(p, "no such file or directory") from None
-    except OSError as exc:
-        raise InputError(p, f"cannot read: {exc.strerror or exc}") from None
-    head = head_bytes.decode("utf-8-sig", errors="replace")
+def detect_text(text: str) -> str | None:
+    """The format name of a state file from its first 64 KiB of text, or None."""
+    head = text[:_HEAD_CHARS]
     stripped = head.lstrip()
     if stripped.startswith("["):
         return "conda-list-json"
@@ -126,7 +125,53 @@ def detect(path: str | Path) -> str:
         return "conda-list-export"
     if not body and any(line.startswith("# platform:") for line in lines):
         return "conda-list-export"
-    raise _unknown(p)
+    return None
+
+
+def detect(path: str | Path) -> str:
+    """The format name of ``path`` from its content; :class:`InputError` if unknown.
+
+    Reads the file: for a pipe, use :func:`read_state`, which reads it once.
+    """
+    if path_kind(path) == "dir":
+        if path_kind(Path(path) / "conda-meta") == "dir":
+            return "prefix"
+        raise InputError(path, "not a conda prefix (no conda-meta directory)")
+    fmt = detect_text(_head(read_bytes(path)))
+    if fmt is None:
+        raise _unknown(display_name(path))
+    return fmt
+
+
+def _head(data: bytes) -> str:
+    return data[:_HEAD_CHARS].decode("utf-8-sig", errors="replace")
+
+
+def _check_format(fmt: str | None) -> None:
+    if fmt is not None and fmt not in FORMATS:
+        raise UsageError(
+            f"unknown format {fmt!r} (expected one of {', '.join(FORMATS)})"
+        )
+
+
+def _revision(text: str, fmt: str | None) -> tuple[str, int] | None:
+    """``(prefix, N)`` when ``text`` is ``PREFIX@N`` of an existing prefix."""
+    m = _REVISION_RE.fullmatch(text)
+    if not m or path_kind(m.group(1)) != "dir":
+        return None
+    try:
+        if path_kind(text) is not None:
+            return None  # a file or directory really named like this
+    except InputError:
+        pass  # a name too long for a file: PREFIX@<many digits>
+    if fmt not in (None, "prefix"):
+        raise UsageError(f"{text}: '@N' revisions exist only for prefixes")
+    digits = m.group(2)
+    if len(digits) > _MAX_REVISION_DIGITS:
+        raise InputError(
+            m.group(1), f"no revision {digits[:12]}… (the number is too large)"
+        )
+    return m.group(1), int(digits)
 
 
 def read_state(
@@ -136,28 +181,35 @@ def read_state(
     platform: str | None = None,
     environment: str | None = None,
 ) -> State:
-    """Read ``ref`` (a path, ``PREFIX@N`` or git ``REV:PATH``) into a :class:`State`.
+    """Read ``ref`` (a path, ``-`` for standard input, ``PREFIX@N``, ``PREFIX@gN``
+    or git ``REV:PATH``) into a :class:`State`.
 
     ``fmt`` forces one of :data:`FORMATS`; ``platform`` and ``environment``
-    choose inside multi-platform lock files.
+    choose inside multi-platform lock files. A file is read once, so a pipe
+    or ``<(command)`` works.
     """
-    if fmt is not None and fmt not in FORMATS:
-        raise UsageError(
-            f"unknown format {fmt!r} (expected one of {', '.join(FORMATS)})"
-        )
+    _check_format(fmt)
     text = str(ref)
+    if not text:
+        raise UsageError("an empty path is not a state")
     from conda_guard.recovery.states import match_reference, read_generation_state
 
     if (gen := match_reference(text)) is not None:  # PREFIX@gN: a generation
         return read_generation_state(*gen)
-    m = _REVISION_RE.fullmatch(text)
-    if m and not Path(text).exists() and Path(m.group(1)).is_dir():
-        if fmt not in (None, "prefix"):
-            raise UsageError(f"{text}: '@N' revisions exist only for prefixes")
-        return _load("prefix", "read_prefix_revision")(m.group(1), int(m.group(2)))
+    revision = _revision(text, fmt)
+    if revision is not None:
+        return _load("prefix", "read_prefix_revision")(*revision)
     if ":" in text and (git_ref := _load("git", "parse_git_ref")(text)):
         return _load("git", "read_git_state")(
             git_ref, fmt, platform=platform, environment=environment
         )
-    name = fmt or detect(text)
-    return FORMATS[name](text, platform=platform, environment=environment)
+    if text == STDIN and fmt == "prefix":
+        raise UsageError("a prefix is a directory: it cannot be read from '-'")
+    if text != STDIN and (fmt == "prefix" or path_kind(text) == "dir"):
+        name = fmt or detect(text)
+        return FORMATS[name](text, platform=platform, environment=environment)
+    data = read_bytes(text)
+    name = fmt or detect_text(_head(data))
+    if name is None:
+        raise _unknown(display_name(text))
+    return FORMATS[name](text, platform=platform, environment=environment, data=data)

@@ -113,13 +113,13 @@ def read_all(
         data = load_yaml(path)
         keys = (_pixi_keys if name == "pixi-lock" else _conda_lock_keys)(path, data)
         if not keys:  # malformed: the reader raises the precise error
-            FORMATS[name](path, data=data)
+            FORMATS[name](path, doc=data)
             raise InputError(shown, "no environments or platforms in the lock file")
         states: dict[Key, State] = {}
         extra: dict[str, Any] = {"cache": {}} if name == "pixi-lock" else {}
         for env, plat in _chosen(keys, environments, platforms):
             state = FORMATS[name](
-                path, platform=plat, environment=env or None, data=data, **extra
+                path, platform=plat, environment=env or None, doc=data, **extra
             )
             states[(env, plat)] = replace(state, source=shown)
     return LockStates(

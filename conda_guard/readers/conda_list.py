@@ -10,15 +10,27 @@ or channel ``pypi`` were installed by pip. Standard library only.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import TYPE_CHECKING, Any
 
 from conda_guard.exceptions import InputError
 from conda_guard.models import Record, State, channel_name
 from conda_guard.readers.env_yaml import pip_record
-from conda_guard.readers.explicit import most_common_subdir, read_text
+from conda_guard.readers.explicit import most_common_subdir
 from conda_guard.readers.history import build_number_from_build
+from conda_guard.readers.source import (
+    MAX_PACKAGES,
+    check_count,
+    display_name,
+    load_json,
+    numbered_lines,
+    read_text,
+)
+from conda_guard.readers.validate import (
+    int_field,
+    text_field,
+    unique_records,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -35,25 +47,22 @@ def _is_pip(build: str, channel: str) -> bool:
 
 
 def read_conda_list_json(
-    path: str | Path, *, platform: str | None = None, environment: str | None = None
+    path: str | Path,
+    *,
+    platform: str | None = None,
+    environment: str | None = None,
+    data: bytes | None = None,
 ) -> State:
     """Read ``conda list --json`` output into a :class:`State`."""
-    p = str(path)
-    text = read_text(path)
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(p, f"invalid JSON: {exc.msg}", exc.lineno) from None
-    except RecursionError:
-        raise InputError(p, "invalid JSON: nested too deeply") from None
-    if not isinstance(data, list):
+    p = display_name(path)
+    doc = load_json(p, read_text(path, data))
+    if not isinstance(doc, list):
         raise InputError(p, "not 'conda list --json' output (expected a JSON list)")
-    records: list[Record] = []
-    for i, item in enumerate(data):
-        records.append(_json_record(p, i, item))
+    check_count(p, len(doc))
+    records = [_json_record(p, i, item) for i, item in enumerate(doc)]
     conda_records = [r for r in records if not r.pip]
     return State.from_records(
-        records,
+        unique_records(p, records),
         source=p,
         kind="conda-list-json",
         platform=most_common_subdir(conda_records),
@@ -66,19 +75,19 @@ def _text(item: dict[str, Any], key: str) -> str:
 
 
 def _json_record(p: str, i: int, item: Any) -> Record:
+    where = f"entry {i}: "
     if not isinstance(item, dict):
         raise InputError(p, f"entry {i} is not an object")
-    name = _text(item, "name")
-    version = _text(item, "version")
-    build = _text(item, "build_string") or _text(item, "build")
-    if not name or not version:
-        raise InputError(p, f"entry {i} has no name or version")
-    channel = _text(item, "channel") or _text(item, "base_url")
+    name = text_field(p, item, "name", label=where)
+    version = text_field(p, item, "version", label=where)
+    build = text_field(p, item, "build_string", "build", label=where)
+    channel = text_field(p, item, "channel", required=False, label=where)
+    channel = channel or text_field(p, item, "base_url", required=False, label=where)
     source = f"{p} (entry {i})"
     if _is_pip(build, channel):
         return pip_record(name, version, source)
-    number = item.get("build_number")
-    if not isinstance(number, int) or isinstance(number, bool):
+    number = int_field(p, item, "build_number", label=where)
+    if number is None:
         number = build_number_from_build(build)
     return Record(
         name=name,
@@ -95,18 +104,19 @@ def _json_record(p: str, i: int, item: Any) -> Record:
 
 
 def read_conda_list_export(
-    path: str | Path, *, platform: str | None = None, environment: str | None = None
+    path: str | Path,
+    *,
+    platform: str | None = None,
+    environment: str | None = None,
+    data: bytes | None = None,
 ) -> State:
     """Read ``conda list --export`` or plain ``conda list`` output."""
-    p = str(path)
-    text = read_text(path)
+    p = display_name(path)
+    text = read_text(path, data)
     file_platform: str | None = None
     table = False
     records: list[Record] = []
-    for number, raw in enumerate(text.splitlines(), 1):
-        line = raw.strip()
-        if not line:
-            continue
+    for number, line in numbered_lines(text, p):
         if line.startswith("#"):
             m = _PLATFORM_RE.match(line)
             if m and file_platform is None:
@@ -120,11 +130,13 @@ def read_conda_list_export(
             what = "'name version build [channel]'" if table else "'name=version=build'"
             raise InputError(p, f"expected {what}, got {line[:80]!r}", number)
         records.append(rec)
+        if len(records) > MAX_PACKAGES:
+            break  # unique_records names the limit
     if not records and not table and file_platform is None:
         raise InputError(p, "no packages (not 'conda list --export' output)")
     conda_records = [r for r in records if not r.pip]
     return State.from_records(
-        records,
+        unique_records(p, records),
         source=p,
         kind="conda-list-export",
         platform=file_platform or most_common_subdir(conda_records),

@@ -16,6 +16,8 @@ from conda_guard.exceptions import InputError, UsageError
 from conda_guard.models import Record, State
 from conda_guard.readers.env_yaml import load_yaml, pip_record
 from conda_guard.readers.explicit import record_from_url
+from conda_guard.readers.source import display_name
+from conda_guard.readers.validate import unique_records
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -71,70 +73,94 @@ def _hashes(entry: dict[str, Any]) -> tuple[str | None, str | None]:
     return (str(md5) if md5 else None, str(sha256) if sha256 else None)
 
 
+def _check_version(p: str, data: dict[str, Any]) -> None:
+    version = data.get("version", 1)
+    if version == 1:
+        return
+    if version in (2, 3):
+        # pixi wrote this conda-lock-like layout with versions 2 and 3
+        raise InputError(
+            p,
+            f"pixi.lock version {version} is not supported (4–7 are; conda-lock "
+            "files are version 1)",
+        )
+    raise InputError(
+        p, f"unsupported conda-lock version {str(version)[:20]!r} (expected 1)"
+    )
+
+
 def read_conda_lock(
     path: str | Path,
     *,
     platform: str | None = None,
     environment: str | None = None,
-    data: Any = None,
+    data: bytes | None = None,
+    doc: Any = None,
 ) -> State:
     """Read a conda-lock v1 file into a :class:`State` for one platform.
 
-    ``data`` is the file already parsed (all platforms read from one parse).
+    ``data`` is the file's bytes when already read, ``doc`` the file already
+    parsed (all platforms read from one parse).
     """
-    p = str(path)
-    data = load_yaml(path) if data is None else data
-    if not isinstance(data, dict) or not isinstance(data.get("package"), list):
+    p = display_name(path)
+    if doc is None:
+        doc = load_yaml(path, data)
+    if not isinstance(doc, dict) or not isinstance(doc.get("package"), list):
         raise InputError(p, "not a conda-lock file (no 'package' list)")
-    version = data.get("version", 1)
-    if version != 1:
-        raise InputError(p, f"unsupported conda-lock version {version!r} (expected 1)")
-    entries = [e for e in data["package"] if isinstance(e, dict)]
-    if len(entries) != len(data["package"]):
+    _check_version(p, doc)
+    entries = [e for e in doc["package"] if isinstance(e, dict)]
+    if len(entries) != len(doc["package"]):
         raise InputError(p, "a 'package' entry is not a mapping")
-    meta = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
+    meta = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
     listed = meta.get("platforms") if isinstance(meta.get("platforms"), list) else []
     available = [str(x) for x in listed] or [
         str(e["platform"]) for e in entries if e.get("platform")
     ]
     chosen = choose_platform(p, available, platform)
-    records: list[Record] = []
-    for index, entry in enumerate(entries):
-        if str(entry.get("platform", "")) != chosen:
-            continue
-        name = entry.get("name")
-        version_text = entry.get("version")
-        if name is None or version_text is None:
-            raise InputError(p, f"package entry {index} has no name or version")
-        source = f"{p} (package {index})"
-        md5, sha256 = _hashes(entry)
-        manager = entry.get("manager", "conda")
-        url = entry.get("url")
-        if manager == "pip":
-            records.append(
-                pip_record(
-                    str(name),
-                    str(version_text),
-                    source,
-                    url=str(url) if url else None,
-                    sha256=sha256,
-                )
-            )
-            continue
-        if manager != "conda":
-            raise InputError(p, f"package entry {index}: unknown manager {manager!r}")
-        if not isinstance(url, str):
-            raise InputError(p, f"package entry {index} ({name}) has no url")
-        try:
-            rec = record_from_url(
-                url,
-                source=source,
-                md5=md5,
-                sha256=sha256,
-                name=str(name),
-                version=str(version_text),
-            )
-        except ValueError as exc:
-            raise InputError(p, f"package entry {index}: {exc}") from None
-        records.append(replace(rec, depends=_depends(entry.get("dependencies"))))
-    return State.from_records(records, source=p, kind="conda-lock", platform=chosen)
+    records = [
+        _entry_record(p, index, entry)
+        for index, entry in enumerate(entries)
+        if str(entry.get("platform", "")) == chosen
+    ]
+    if not records:
+        raise InputError(p, f"no packages for platform {chosen!r}")
+    return State.from_records(
+        unique_records(p, records), source=p, kind="conda-lock", platform=chosen
+    )
+
+
+def _entry_record(p: str, index: int, entry: dict[str, Any]) -> Record:
+    name = entry.get("name")
+    version_text = entry.get("version")
+    if name is None or version_text is None:
+        raise InputError(p, f"package entry {index} has no name or version")
+    source = f"{p} (package {index})"
+    md5, sha256 = _hashes(entry)
+    manager = entry.get("manager", "conda")
+    url = entry.get("url")
+    if manager == "pip":
+        return pip_record(
+            str(name),
+            str(version_text),
+            source,
+            url=str(url) if url else None,
+            sha256=sha256,
+        )
+    if manager != "conda":
+        raise InputError(
+            p, f"package entry {index}: unknown manager {str(manager)[:40]!r}"
+        )
+    if not isinstance(url, str):
+        raise InputError(p, f"package entry {index} ({name}) has no url")
+    try:
+        rec = record_from_url(
+            url,
+            source=source,
+            md5=md5,
+            sha256=sha256,
+            name=str(name),
+            version=str(version_text),
+        )
+    except ValueError as exc:
+        raise InputError(p, f"package entry {index}: {exc}") from None
+    return replace(rec, depends=_depends(entry.get("dependencies")))

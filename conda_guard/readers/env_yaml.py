@@ -2,9 +2,8 @@
 
 An export with exact ``name=version=build`` entries is a state; a hand-written
 file (versions or names only) is not, but :func:`read_env_specs` still gives
-its specs. Also home of :func:`load_yaml`, the one YAML entry point of the
-readers: PyYAML's C loader when it is installed (about ten times faster on
-large lock files), else ``ruamel.yaml``; both imported lazily.
+its specs. Also home of :func:`load_yaml`, the YAML entry point of the
+file readers (the loader itself is :mod:`~conda_guard.readers.yaml_loader`).
 """
 
 from __future__ import annotations
@@ -14,13 +13,16 @@ from typing import TYPE_CHECKING, Any
 
 from conda_guard.exceptions import InputError
 from conda_guard.models import Record, State
-from conda_guard.readers.explicit import most_common_subdir, read_text
+from conda_guard.readers.explicit import most_common_subdir
 from conda_guard.readers.history import (
     build_number_from_build,
     spec_name,
     split_channel,
 )
-from conda_guard.readers.prefix import normalize_pip_name
+from conda_guard.readers.pip_dists import normalize_pip_name
+from conda_guard.readers.source import display_name, read_text
+from conda_guard.readers.validate import unique_records
+from conda_guard.readers.yaml_loader import load_yaml_text
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -30,100 +32,10 @@ _PIP_PINNED_RE = re.compile(
     r"([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*==\s*(\S+)"
 )
 
-_yaml_loader: Any = None
 
-
-def _get_loader() -> Any:
-    """A ``load(text)`` function; strings stay strings (no floats/dates)."""
-    global _yaml_loader
-    if _yaml_loader is not None:
-        return _yaml_loader
-    try:
-        import yaml  # PyYAML, optional: much faster with libyaml
-
-        base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-        class _Loader(base):  # type: ignore[misc, valid-type]
-            pass
-
-        # versions such as 1.10 or 2024.1 must stay strings: drop the float,
-        # timestamp and sexagesimal resolvers (YAML 1.1) that PyYAML applies.
-        _Loader.yaml_implicit_resolvers = {
-            key: [
-                (tag, regexp)
-                for tag, regexp in resolvers
-                if tag
-                not in (
-                    "tag:yaml.org,2002:float",
-                    "tag:yaml.org,2002:timestamp",
-                )
-            ]
-            for key, resolvers in base.yaml_implicit_resolvers.items()
-        }
-
-        def load(text: str) -> Any:
-            return yaml.load(text, Loader=_Loader)
-
-        errors: tuple[type[BaseException], ...] = (yaml.YAMLError,)
-    except ImportError:
-        from ruamel.yaml import YAML
-        from ruamel.yaml.error import YAMLError
-
-        def load(text: str) -> Any:
-            # the "base" loader keeps every scalar a string; _coerce then
-            # applies the core schema without floats and dates
-            return _coerce(YAML(typ="base", pure=True).load(text))
-
-        errors = (YAMLError,)
-    _yaml_loader = (load, errors)
-    return _yaml_loader
-
-
-_CONSTANTS: dict[str, Any] = {
-    "": None,
-    "~": None,
-    "null": None,
-    "Null": None,
-    "NULL": None,
-    "true": True,
-    "True": True,
-    "TRUE": True,
-    "false": False,
-    "False": False,
-    "FALSE": False,
-}
-
-
-def _coerce(value: Any) -> Any:
-    """Strings from ruamel's base loader → None/bool/int where YAML 1.2 says so."""
-    if isinstance(value, str):
-        if value in _CONSTANTS:
-            return _CONSTANTS[value]
-        digits = value[1:] if value[:1] in "+-" else value
-        if digits.isdigit() and digits.isascii():
-            return int(value)
-        return value
-    if isinstance(value, list):
-        return [_coerce(v) for v in value]
-    if isinstance(value, dict):
-        return {_coerce(k): _coerce(v) for k, v in value.items()}
-    return value
-
-
-def load_yaml(path: str | Path) -> Any:
-    """Parse a YAML file; :class:`InputError` (with the line) when it is not YAML."""
-    text = read_text(path)
-    load, errors = _get_loader()
-    try:
-        return load(text)
-    except errors as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise InputError(path, f"invalid YAML: {problem}", line) from None
-    except (ValueError, TypeError, RecursionError, OverflowError):
-        # constructor errors outside the YAML error tree (e.g. huge integers)
-        raise InputError(path, "invalid YAML") from None
+def load_yaml(path: str | Path, data: bytes | None = None) -> Any:
+    """Parse a YAML file (or ``data`` read from it) with the readers' one loader."""
+    return load_yaml_text(read_text(path, data), display_name(path))
 
 
 def _dependencies(path: str, data: Any) -> list[Any]:
@@ -142,15 +54,15 @@ def _pip_entries(path: str, dep: dict[Any, Any]) -> list[str]:
     return [str(e) for e in entries if e is not None]
 
 
-def read_env_specs(path: str | Path) -> dict[str, str]:
+def read_env_specs(path: str | Path, data: bytes | None = None) -> dict[str, str]:
     """Conda specs of an environment file, name → spec as written.
 
     Works for hand-written files (``numpy=1.20``, ``pytorch::pytorch``,
     ``blas[build=mkl]``) and exports. The ``pip:`` section is left out.
     """
-    p = str(path)
+    p = display_name(path)
     specs: dict[str, str] = {}
-    for dep in _dependencies(p, load_yaml(path)):
+    for dep in _dependencies(p, load_yaml(path, data)):
         if isinstance(dep, dict):
             continue  # pip section
         if not isinstance(dep, (str, int, float)):
@@ -199,12 +111,16 @@ def pip_record(name: str, version: str, source: str, **extra: Any) -> Record:
 
 
 def read_env_yaml(
-    path: str | Path, *, platform: str | None = None, environment: str | None = None
+    path: str | Path,
+    *,
+    platform: str | None = None,
+    environment: str | None = None,
+    data: bytes | None = None,
 ) -> State:
     """Read a ``conda env export`` file (exact builds) into a :class:`State`."""
-    p = str(path)
-    data = load_yaml(path)
-    deps = _dependencies(p, data)
+    p = display_name(path)
+    doc = load_yaml(path, data)
+    deps = _dependencies(p, doc)
     records: list[Record] = []
     inexact: list[str] = []
     for dep in deps:
@@ -230,10 +146,10 @@ def read_env_yaml(
         )
     # ``channels:`` is not per record: records keep channel "" unless the
     # entry says ``channel::name=version=build``.
-    prefix = data.get("prefix") if isinstance(data, dict) else None
+    prefix = doc.get("prefix") if isinstance(doc, dict) else None
     conda_records = [r for r in records if not r.pip]
     return State.from_records(
-        records,
+        unique_records(p, records),
         source=p,
         kind="env-yaml",
         prefix=str(prefix) if isinstance(prefix, str) else None,

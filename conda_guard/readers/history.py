@@ -14,14 +14,16 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING
+from functools import lru_cache
+from typing import TYPE_CHECKING, NamedTuple
 
 from conda_guard.exceptions import InputError
 from conda_guard.models import Record, channel_name
+from conda_guard.readers.history_file import history_blocks, history_path
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Iterator
+    from pathlib import Path
 
 _HEADER_RE = re.compile(r"==>\s*(.+?)\s*<==")
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
@@ -35,6 +37,11 @@ _SUBDIR_RE = re.compile(
     r"noarch|(linux|osx|win|emscripten|wasi|zos)-[a-z0-9_]+", re.IGNORECASE
 )
 _EXTENSIONS = (".tar.bz2", ".conda")
+_SPACE_RE = re.compile(r"\s")
+# ['a', "b"]: quoted strings without backslashes or newlines, comma-separated
+_QUOTED = r"""(?:'[^'\\\n]*'|"[^"\\\n]*")"""
+_SIMPLE_LIST_RE = re.compile(rf"\[\s*(?:{_QUOTED}\s*,\s*)*(?:{_QUOTED}\s*)?\]")
+_QUOTED_RE = re.compile(r"'([^']*)'|\"([^\"]*)\"")
 
 _UPDATE_ACTIONS = ("update", "install", "create")
 _REMOVE_ACTIONS = ("remove", "uninstall")
@@ -56,6 +63,8 @@ def spec_name(spec: str) -> str:
 
 def strip_extension(filename: str) -> str:
     """``numpy-1.26.4-py311_0.conda`` → ``numpy-1.26.4-py311_0``."""
+    if not filename.endswith(_EXTENSIONS):
+        return filename
     for ext in _EXTENSIONS:
         if filename.endswith(ext):
             return filename[: -len(ext)]
@@ -64,8 +73,9 @@ def strip_extension(filename: str) -> str:
 
 def split_dist(dist: str) -> tuple[str, str, str]:
     """Split ``name-version-build`` (extension allowed); ``ValueError`` if not one."""
-    parts = strip_extension(dist.strip()).rsplit("-", 2)
-    if len(parts) != 3 or not all(parts) or any(c.isspace() for c in dist.strip()):
+    text = dist.strip()
+    parts = strip_extension(text).rsplit("-", 2)
+    if len(parts) != 3 or not all(parts) or _SPACE_RE.search(text):
         raise ValueError(f"not a name-version-build string: {dist!r}")
     return parts[0], parts[1], parts[2]
 
@@ -83,6 +93,7 @@ def build_number_from_build(build: str) -> int:
     return 0
 
 
+@lru_cache(maxsize=4096)
 def split_channel(channel: str) -> tuple[str, str]:
     """``conda-forge/win-64`` or a channel URL → ``(short channel, subdir)``."""
     text = channel.strip().rstrip("/")
@@ -91,9 +102,11 @@ def split_channel(channel: str) -> tuple[str, str]:
     return channel_name(text), subdir
 
 
-@dataclass(frozen=True, slots=True)
-class DistRef:
-    """One ``[channel::]name-version-build`` line of a history file."""
+class DistRef(NamedTuple):
+    """One ``[channel::]name-version-build`` line of a history file.
+
+    A named tuple: a long history makes millions of them.
+    """
 
     name: str
     version: str
@@ -112,13 +125,13 @@ class DistRef:
     @classmethod
     def parse(cls, text: str, *, line: int = 0, path: str = "") -> DistRef:
         """Parse a dist string; ``ValueError`` when it is not one."""
-        body = text.strip()
+        body = text = text.strip()
         channel = subdir = ""
         if "::" in body:
             chan, body = body.split("::", 1)
             channel, subdir = split_channel(chan)
         name, version, build = split_dist(body)
-        return cls(name, version, build, channel, subdir, text.strip(), line, path)
+        return cls(name, version, build, channel, subdir, text, line, path)
 
     def to_record(self) -> Record:
         """A :class:`Record` with what the line says (no depends, no hashes)."""
@@ -165,14 +178,7 @@ class History:
         return len(self.revisions)
 
     def _index(self, n: int) -> int:
-        count = len(self.revisions)
-        if not count:
-            raise InputError(self.path, f"no revision {n}: the history is empty")
-        if not -count <= n < count:
-            raise InputError(
-                self.path, f"no revision {n} (revisions are 0 to {count - 1})"
-            )
-        return n % count
+        return revision_index(self.path, n, len(self.revisions))
 
     def requested_specs(
         self, upto: int | None = None, installed: Iterable[str] | None = None
@@ -186,18 +192,8 @@ class History:
         last = len(self.revisions) - 1 if upto is None else self._index(upto)
         specs: dict[str, str] = {}
         for rev in self.revisions[: last + 1]:
-            if rev.cmd is None:
-                continue
-            for spec in rev.remove_specs:
-                specs.pop(_name_at(self.path, rev, spec), None)
-            for spec in rev.update_specs:
-                specs[_name_at(self.path, rev, spec)] = spec
-            for spec in rev.neutered_specs:
-                specs[_name_at(self.path, rev, spec)] = spec
-        if installed is not None:
-            keep = set(installed)
-            specs = {k: v for k, v in specs.items() if k in keep}
-        return specs
+            apply_specs(specs, rev, self.path)
+        return only_installed(specs, installed)
 
     def dists_at(self, n: int) -> dict[str, DistRef]:
         """The package set after revision ``n`` (negative counts from the end).
@@ -208,14 +204,52 @@ class History:
         last = self._index(n)
         current: dict[str, DistRef] = {}
         for rev in self.revisions[: last + 1]:
-            if rev.full:
-                current = {d.name: d for d in rev.added}
-                continue
-            for dist in rev.removed:
-                current.pop(dist.name, None)
-            for dist in rev.added:
-                current[dist.name] = dist
+            current = apply_dists(current, rev)
         return current
+
+
+def revision_index(path: str, n: int, count: int) -> int:
+    """``n`` as an index into ``count`` revisions; :class:`InputError` if none."""
+    if not count:
+        raise InputError(path, f"no revision {n}: the history is empty")
+    if not -count <= n < count:
+        raise InputError(path, f"no revision {n} (revisions are 0 to {count - 1})")
+    return n % count
+
+
+def apply_specs(specs: dict[str, str], rev: Revision, path: str) -> None:
+    """One step of conda's ``get_requested_specs_map``, in place."""
+    if rev.cmd is None:
+        return
+    for spec in rev.remove_specs:
+        specs.pop(_name_at(path, rev, spec), None)
+    for spec in rev.update_specs:
+        specs[_name_at(path, rev, spec)] = spec
+    for spec in rev.neutered_specs:
+        specs[_name_at(path, rev, spec)] = spec
+
+
+def only_installed(
+    specs: dict[str, str], installed: Iterable[str] | None
+) -> dict[str, str]:
+    """``specs`` restricted to the ``installed`` names (all when None)."""
+    if installed is None:
+        return specs
+    keep = (
+        installed if isinstance(installed, (set, frozenset, dict)) else set(installed)
+    )
+    return {k: v for k, v in specs.items() if k in keep}
+
+
+def apply_dists(current: dict[str, DistRef], rev: Revision) -> dict[str, DistRef]:
+    """The package set after ``rev`` (``current`` is changed, or replaced if full)."""
+    if rev.full:
+        return {d.name: d for d in rev.added}
+    for dist in rev.removed:
+        current.pop(dist.name, None)
+    for dist in rev.added:
+        current[dist.name] = dist
+    return current
 
 
 def _name_at(path: str, rev: Revision, spec: str) -> str:
@@ -238,7 +272,10 @@ def _parse_old_specs(text: str) -> list[str]:
 
 def _parse_specs(text: str, path: str, line: int) -> list[str]:
     text = text.strip()
-    if text.startswith("["):
+    if _SIMPLE_LIST_RE.fullmatch(text):
+        # what ast.literal_eval gives for a list of plain quoted strings, faster
+        specs = [a or b for a, b in _QUOTED_RE.findall(text)]
+    elif text.startswith("["):
         try:
             value = ast.literal_eval(text)
         except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
@@ -283,83 +320,143 @@ class _Section:
         self.neutered: list[str] = []
 
 
-def parse_history_text(text: str, path: str = "history") -> History:
-    """Parse the text of a history file (``path`` is used in messages)."""
-    sections: list[_Section] = []
+def iter_revisions(blocks: Iterable[list[str]], path: str) -> Iterator[Revision]:
+    """Revisions one at a time from blocks of lines (numbered on from 1).
+
+    Memory holds one block and one section: a history of any length streams
+    through. The package lines, nearly all of a long history, take the
+    short path through the loop.
+    """
     cur: _Section | None = None
-    for number, raw in enumerate(text.splitlines(), 1):
-        line = raw.strip()
-        if not line:
-            continue
-        if line.startswith("==>"):
-            m = _HEADER_RE.fullmatch(line)
-            if not m:
-                raise InputError(path, "bad revision header", number)
-            date = m.group(1)
-            if not _DATE_RE.fullmatch(date):
-                raise InputError(
-                    path, f"bad revision header date {date[:40]!r}", number
-                )
-            cur = _Section(date, number)
-            sections.append(cur)
-            continue
-        if line.startswith("#"):
-            if cur is not None:
-                _parse_comment(cur, line, path, number)
-            continue  # comments before the first header are ignored (as conda)
-        if cur is None:
-            raise InputError(path, "no revision header before this line", number)
-        kind = line[0]
-        body = line[1:] if kind in "+-" else line
-        try:
-            dist = DistRef.parse(body, line=number, path=path)
+    count = number = 0
+    for block in blocks:
+        for raw in block:
+            number += 1
+            line = raw.strip()
+            if not line:
+                continue
+            first = line[0]
+            if (first == "+" or first == "-") and cur is not None:
+                if cur.bare:
+                    raise InputError(
+                        path,
+                        f"unexpected line in a diff section: {line[:80]!r}",
+                        number,
+                    )
+                # _dist inline for the usual "+channel/subdir::name-version-build"
+                text = line[1:]
+                chan, sep, rest = text.partition("::")
+                parts = rest.rsplit("-", 2)
+                if (
+                    sep
+                    and len(parts) == 3
+                    and parts[0]
+                    and parts[1]
+                    and parts[2]
+                    and chan in _CHANNELS
+                    and not rest.endswith(_EXTENSIONS)
+                    and " " not in text
+                    and text.isprintable()  # no other whitespace either
+                ):
+                    channel, subdir = _CHANNELS[chan]
+                    dist = _new_dist(
+                        DistRef, (*parts, channel, subdir, text, number, path)
+                    )
+                else:
+                    dist = _dist(line, path, number)
+                (cur.added if first == "+" else cur.removed).append(dist)
+            elif first == "=" and line.startswith("==>"):
+                if cur is not None:
+                    yield _revision(cur, count)
+                    count += 1
+                cur = _Section(_header_date(line, path, number), number)
+            elif first == "#":
+                if cur is not None:
+                    _parse_comment(cur, line, path, number)
+                # comments before the first header are ignored (as conda)
+            elif cur is None and line.startswith("//"):
+                continue  # pixi: "// not relevant for pixi but for `conda run -p`"
+            elif cur is None:
+                raise InputError(path, "no revision header before this line", number)
+            else:
+                if cur.added or cur.removed:
+                    raise InputError(
+                        path,
+                        f"unexpected line in a diff section: {line[:80]!r}",
+                        number,
+                    )
+                cur.bare.append(_dist(line, path, number, bare=True))
+    if cur is not None:
+        yield _revision(cur, count)
+
+
+_new_dist = tuple.__new__
+#: channel text of a package line → (short channel, subdir), filled by _dist
+_CHANNELS: dict[str, tuple[str, str]] = {}
+
+
+def _dist(line: str, path: str, number: int, bare: bool = False) -> DistRef:
+    """The package of a ``+``/``-`` line (or a bare one); what DistRef.parse gives."""
+    text = line if bare else line[1:].strip()
+    channel = subdir = ""
+    rest = text
+    if "::" in text:
+        chan, rest = text.split("::", 1)
+        channel, subdir = split_channel(chan)
+        if len(_CHANNELS) < 4096 and not _SPACE_RE.search(chan):
+            _CHANNELS[chan] = (channel, subdir)
+    parts = rest.rsplit("-", 2)
+    if (
+        len(parts) != 3
+        or not (parts[0] and parts[1] and parts[2])
+        or rest.endswith(_EXTENSIONS)
+        or _SPACE_RE.search(rest)
+    ):
+        try:  # the exact rules, and their error
+            return DistRef.parse(text, line=number, path=path)
         except ValueError:
             raise InputError(path, f"bad package line {line[:80]!r}", number) from None
-        if kind == "+":
-            cur.added.append(dist)
-        elif kind == "-":
-            cur.removed.append(dist)
-        else:
-            cur.bare.append(dist)
-        if cur.bare and (cur.added or cur.removed):
-            raise InputError(
-                path, f"unexpected line in a diff section: {line[:80]!r}", number
-            )
-    revisions = tuple(
-        Revision(
-            number=i,
-            date=s.date,
-            cmd=s.cmd,
-            conda_version=s.conda_version,
-            removed=tuple(s.removed),
-            added=tuple(s.bare) if s.bare else tuple(s.added),
-            update_specs=tuple(s.update),
-            remove_specs=tuple(s.remove),
-            neutered_specs=tuple(s.neutered),
-            line=s.line,
-            full=bool(s.bare) or not (s.added or s.removed),
-        )
-        for i, s in enumerate(sections)
+    return _new_dist(
+        DistRef, (parts[0], parts[1], parts[2], channel, subdir, text, number, path)
     )
+
+
+def _header_date(line: str, path: str, number: int) -> str:
+    m = _HEADER_RE.fullmatch(line)
+    if not m:
+        raise InputError(path, "bad revision header", number)
+    date = m.group(1)
+    if not _DATE_RE.fullmatch(date):
+        raise InputError(path, f"bad revision header date {date[:40]!r}", number)
+    return date
+
+
+def _revision(s: _Section, number: int) -> Revision:
+    full = bool(s.bare) or not (s.added or s.removed)
     # A section without package lines (a command that changed nothing) would
     # empty the package set in conda's construct_states; we read it as "no
     # change", which is what happened to the prefix.
-    revisions = tuple(_no_change(r) if r.full and not r.added else r for r in revisions)
-    return History(path=path, revisions=revisions)
-
-
-def _no_change(rev: Revision) -> Revision:
+    if full and not s.bare:
+        full = False
     return Revision(
-        number=rev.number,
-        date=rev.date,
-        cmd=rev.cmd,
-        conda_version=rev.conda_version,
-        update_specs=rev.update_specs,
-        remove_specs=rev.remove_specs,
-        neutered_specs=rev.neutered_specs,
-        line=rev.line,
-        full=False,
+        number=number,
+        date=s.date,
+        cmd=s.cmd,
+        conda_version=s.conda_version,
+        removed=tuple(s.removed),
+        added=tuple(s.bare) if s.bare else tuple(s.added),
+        update_specs=tuple(s.update),
+        remove_specs=tuple(s.remove),
+        neutered_specs=tuple(s.neutered),
+        line=s.line,
+        full=full,
     )
+
+
+def parse_history_text(text: str, path: str = "history") -> History:
+    """Parse the text of a history file (``path`` is used in messages)."""
+    revisions = tuple(iter_revisions([text.splitlines()], path))
+    return History(path=path, revisions=revisions)
 
 
 def _parse_comment(cur: _Section, line: str, path: str, number: int) -> None:
@@ -390,18 +487,6 @@ def _parse_comment(cur: _Section, line: str, path: str, number: int) -> None:
 
 def parse_history(path: str | Path) -> History:
     """Parse ``conda-meta/history`` (or a prefix directory holding one)."""
-    p = Path(path)
-    if p.is_dir():
-        p = p / "conda-meta" / "history" if (p / "conda-meta").is_dir() else p
-    try:
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise InputError(p, "no such file") from None
-    except OSError as exc:
-        raise InputError(p, f"cannot read: {exc.strerror or exc}") from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise InputError(p, "not UTF-8 text", line) from None
-    return parse_history_text(text, str(p))
+    p = history_path(path)
+    revisions = tuple(iter_revisions(history_blocks(p), str(p)))
+    return History(path=str(p), revisions=revisions)

@@ -21,6 +21,8 @@ from conda_guard.readers.conda_lock import choose_platform, one_line
 from conda_guard.readers.env_yaml import load_yaml, pip_record
 from conda_guard.readers.explicit import split_package_url
 from conda_guard.readers.history import build_number_from_build, split_dist
+from conda_guard.readers.source import display_name
+from conda_guard.readers.validate import unique_records
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -182,51 +184,23 @@ def _platform_map(p: str, data: dict[str, Any], version: int) -> dict[str, str]:
     return out
 
 
-_SELECT_KEYS = ("name", "version", "build", "subdir")
-
-
-def _index(
-    p: str, packages: list[Any], version: int
-) -> dict[tuple[str, str], list[int]]:
-    """(kind, location) → indices of the package entries there."""
-    index: dict[tuple[str, str], list[int]] = {}
-    for i, entry in enumerate(packages):
-        if not isinstance(entry, dict):
-            raise InputError(p, f"package entry {i} is not a mapping")
-        loc = _location(entry, version)
-        if loc is None:
-            raise InputError(p, f"package entry {i} has no conda/pypi location")
-        kind = "conda" if loc[0] == "source" and version < 7 else loc[0]
-        index.setdefault((kind, loc[1]), []).append(i)
-    return index
-
-
-def read_pixi_lock(
-    path: str | Path,
-    *,
-    platform: str | None = None,
-    environment: str | None = None,
-    data: Any = None,
-    cache: dict[Any, Any] | None = None,
-) -> State:
-    """Read one environment and platform of a ``pixi.lock`` into a :class:`State`.
-
-    ``data`` is the file already parsed, and ``cache`` a dict kept between calls
-    on the same ``data`` (all environments read from one parse; the package
-    index and each record are made once).
-    """
-    p = str(path)
-    data = load_yaml(path) if data is None else data
-    if not isinstance(data, dict) or "environments" not in data:
-        raise InputError(p, "not a pixi.lock file (no 'environments')")
-    version = data.get("version")
-    if version not in SUPPORTED_VERSIONS:
+def _check_version(p: str, doc: dict[str, Any]) -> int:
+    version = doc.get("version")
+    if version not in SUPPORTED_VERSIONS or isinstance(version, bool):
+        shown = str(version)[:20] if version is not None else "(none)"
         raise InputError(
             p,
-            f"unsupported pixi.lock version {version!r} "
-            f"(supported: {', '.join(map(str, SUPPORTED_VERSIONS))})",
+            f"pixi.lock version {shown} is not supported "
+            f"({SUPPORTED_VERSIONS[0]}–{SUPPORTED_VERSIONS[-1]} are)",
         )
-    envs = data.get("environments")
+    return int(version)
+
+
+def _environment(
+    p: str, doc: dict[str, Any], environment: str | None
+) -> tuple[str, dict[Any, Any]]:
+    """The chosen environment's name and its platform → selectors mapping."""
+    envs = doc.get("environments")
     if not isinstance(envs, dict) or not envs:
         raise InputError(p, "'environments' is empty or not a mapping")
     env_name = environment or "default"
@@ -239,67 +213,138 @@ def read_pixi_lock(
     env = envs[env_name]
     if not isinstance(env, dict) or not isinstance(env.get("packages", {}), dict):
         raise InputError(p, f"environment {env_name!r} is not a mapping")
-    per_platform = env.get("packages") or {}
-    subdir_of = _platform_map(p, data, version)
+    return env_name, env.get("packages") or {}
+
+
+def _package_index(
+    p: str, packages: Any, version: int
+) -> dict[tuple[str, str], list[int]]:
+    """``(kind, location)`` → indices into the top-level ``packages`` list."""
+    if not isinstance(packages, list):
+        raise InputError(p, "'packages' is not a list")
+    index: dict[tuple[str, str], list[int]] = {}
+    for i, entry in enumerate(packages):
+        if not isinstance(entry, dict):
+            raise InputError(p, f"package entry {i} is not a mapping")
+        loc = _location(entry, version)
+        if loc is None:
+            raise InputError(p, f"package entry {i} has no conda/pypi location")
+        kind = "conda" if loc[0] == "source" and version < 7 else loc[0]
+        index.setdefault((kind, loc[1]), []).append(i)
+    return index
+
+
+def _selector(p: str, where: str, sel: Any) -> tuple[str, str]:
+    if isinstance(sel, dict):
+        for key, kind in (
+            ("conda", "conda"),
+            ("conda_source", "source"),
+            ("pypi", "pypi"),
+        ):
+            if key in sel:
+                return kind, str(sel[key])
+    raise InputError(p, f"bad selector in {where}: {sel!r}"[:160])
+
+
+_SELECT_KEYS = ("name", "version", "build", "subdir")
+
+
+def read_pixi_lock(
+    path: str | Path,
+    *,
+    platform: str | None = None,
+    environment: str | None = None,
+    data: bytes | None = None,
+    doc: Any = None,
+    cache: dict[Any, Any] | None = None,
+) -> State:
+    """Read one environment and platform of a ``pixi.lock`` into a :class:`State`.
+
+    ``data`` is the file's bytes when already read; ``doc`` the file already
+    parsed, and ``cache`` a dict kept between calls on the same ``doc`` (all
+    environments read from one parse; the package index and each record are
+    made once).
+    """
+    p = display_name(path)
+    if doc is None:
+        doc = load_yaml(path, data)
+    if not isinstance(doc, dict) or "environments" not in doc:
+        raise InputError(p, "not a pixi.lock file (no 'environments')")
+    version = _check_version(p, doc)
+    env_name, per_platform = _environment(p, doc, environment)
+    subdir_of = _platform_map(p, doc, version)
     names = [str(k) for k in per_platform]
     if platform is not None and platform not in names:
         # v7 platform names may differ from their subdir: accept the subdir
         same = [n for n in names if subdir_of.get(n) == platform]
         platform = same[0] if len(same) == 1 else platform
     chosen = choose_platform(p, names, platform)
+    where = f"{env_name}/{chosen}"
     selectors = per_platform.get(chosen) or []
     if not isinstance(selectors, list):
-        raise InputError(p, f"packages of {env_name}/{chosen} are not a list")
-
-    packages = data.get("packages") or []
-    if not isinstance(packages, list):
-        raise InputError(p, "'packages' is not a list")
+        raise InputError(p, f"packages of {where} are not a list")
+    packages = doc.get("packages") or []
     if cache is None:
-        index = _index(p, packages, version)
+        index = _package_index(p, packages, version)
     elif (index := cache.get("index")) is None:
-        index = cache["index"] = _index(p, packages, version)
-
+        index = cache["index"] = _package_index(p, packages, version)
     platform_subdir = subdir_of.get(chosen, chosen)
     records: list[Record] = []
     for sel in selectors:
-        if not isinstance(sel, dict):
-            raise InputError(p, f"bad selector in {env_name}/{chosen}: {sel!r}"[:160])
-        if "conda" in sel:
-            kind, loc = "conda", str(sel["conda"])
-        elif "conda_source" in sel:
-            kind, loc = "source", str(sel["conda_source"])
-        elif "pypi" in sel:
-            kind, loc = "pypi", str(sel["pypi"])
-        else:
-            raise InputError(p, f"bad selector in {env_name}/{chosen}: {sel!r}"[:160])
+        kind, loc = _selector(p, where, sel)
         if cache is not None:
             key = (kind, loc, platform_subdir, *(sel.get(k) for k in _SELECT_KEYS))
             if (known := cache.get(key)) is not None:
                 records.append(known)
                 continue
-        candidates = index.get((kind, loc), [])
-        if kind == "conda" and version >= 6:
-            candidates = [i for i in candidates if _matches(packages[i], sel, loc)]
-        elif kind == "conda" and len(candidates) > 1:
-            same = [
-                i for i in candidates if packages[i].get("subdir") == platform_subdir
-            ]
-            candidates = same or candidates
-        if not candidates:
-            raise InputError(p, f"{env_name}/{chosen}: no package entry for {loc!r}")
-        entry = packages[candidates[0]]
-        source = f"{p} ({env_name}/{chosen})"
-        if cache is not None:  # one record for every environment that has it
-            source = f"{p} (package {candidates[0]})"
-        try:
-            if kind == "pypi":
-                records.append(_pypi_record(entry, loc, source))
-            else:
-                records.append(_conda_record(entry, kind, loc, source))
-        except ValueError as exc:
-            raise InputError(p, str(exc)) from None
+        records.append(
+            _record_for(
+                p,
+                where,
+                packages,
+                index,
+                version,
+                (kind, loc),
+                sel,
+                platform_subdir,
+                shared=cache is not None,
+            )
+        )
         if cache is not None:
             cache[key] = records[-1]
     return State.from_records(
-        records, source=p, kind="pixi-lock", platform=platform_subdir
+        unique_records(p, records), source=p, kind="pixi-lock", platform=platform_subdir
     )
+
+
+def _record_for(
+    p: str,
+    where: str,
+    packages: list[Any],
+    index: dict[tuple[str, str], list[int]],
+    version: int,
+    location: tuple[str, str],
+    sel: dict[str, Any],
+    platform_subdir: str,
+    *,
+    shared: bool,
+) -> Record:
+    """The record a selector points at (``shared``: one record for every
+    environment that has it, its source naming the package entry)."""
+    kind, loc = location
+    candidates = index.get((kind, loc), [])
+    if kind == "conda" and version >= 6:
+        candidates = [i for i in candidates if _matches(packages[i], sel, loc)]
+    elif kind == "conda" and len(candidates) > 1:
+        same = [i for i in candidates if packages[i].get("subdir") == platform_subdir]
+        candidates = same or candidates
+    if not candidates:
+        raise InputError(p, f"{where}: no package entry for {loc!r}"[:300])
+    entry = packages[candidates[0]]
+    source = f"{p} (package {candidates[0]})" if shared else f"{p} ({where})"
+    try:
+        if kind == "pypi":
+            return _pypi_record(entry, loc, source)
+        return _conda_record(entry, kind, loc, source)
+    except ValueError as exc:
+        raise InputError(p, str(exc)) from None

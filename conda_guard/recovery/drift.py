@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from ..exceptions import InputError, UsageError
 from ..matchspec import MatchSpec
 from ..models import channel_name
-from ..readers.prefix import normalize_pip_name
+from ..readers.pip_dists import normalize_pip_name
 from ..version import InvalidVersion, parse_version_spec
 
 if TYPE_CHECKING:

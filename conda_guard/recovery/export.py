@@ -27,7 +27,7 @@ from ..exceptions import UsageError
 from ..graph import dep_name
 from ..matchspec import MatchSpec
 from ..models import channel_name
-from ..readers.prefix import normalize_pip_name
+from ..readers.pip_dists import normalize_pip_name
 from . import fsutil
 from .explicit import explicit_text
 

@@ -23,7 +23,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from ..readers.prefix import normalize_pip_name
+from ..readers.pip_dists import normalize_pip_name
 from .export import conda_pins, pip_pins, version_range
 
 if TYPE_CHECKING:

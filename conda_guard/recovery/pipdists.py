@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from ..readers.prefix import normalize_pip_name
+from ..readers.pip_dists import normalize_pip_name
 from . import fsutil
 from .generation import PipDist
 

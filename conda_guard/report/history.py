@@ -38,12 +38,18 @@ def render_history_text(
     summary: bool = False,
 ) -> str:
     """Each revision's line, then its report indented (quiet when all is well)."""
-    lines: list[str] = []
-    for rev, analysis in results:
-        lines.append(_head(rev))
-        body = [headline(analysis), *body_lines(analysis, color=color, summary=summary)]
-        lines += indent([line.rstrip() for line in _trim(body)])
-    return finish(lines) if lines else ""
+    return "".join(
+        render_revision_text(rev, analysis, color=color, summary=summary)
+        for rev, analysis in results
+    )
+
+
+def render_revision_text(
+    rev: Revision, analysis: Analysis, *, color: bool = False, summary: bool = False
+) -> str:
+    """One revision's line, then its report indented (the history streams these)."""
+    body = [headline(analysis), *body_lines(analysis, color=color, summary=summary)]
+    return finish([_head(rev), *indent([line.rstrip() for line in _trim(body)])])
 
 
 def _trim(lines: list[str]) -> list[str]:
@@ -107,4 +113,5 @@ __all__ = [
     "render_history_json",
     "render_history_markdown",
     "render_history_text",
+    "render_revision_text",
 ]
