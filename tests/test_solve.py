@@ -255,15 +255,19 @@ def test_worker_streams_results_and_survives_the_budget():
 @needs_rattler
 @needs_data
 def test_propose_skips_a_batch_that_runs_out_of_time(tmp_path, monkeypatch):
+    import importlib
+
     from conda_guard import solve
 
     from .solve_helpers import build_prefix
+
+    proposing = importlib.import_module("conda_guard.solve.propose")
 
     prefix = build_prefix(tmp_path / "env", [["python=3.12", "numpy"]])
     from conda_guard.readers import read_state
 
     current = read_state(str(prefix))
-    real = solve.solve_request
+    real = proposing.solve_request
 
     def slow_batch(request):
         jobs = tuple(
@@ -271,7 +275,7 @@ def test_propose_skips_a_batch_that_runs_out_of_time(tmp_path, monkeypatch):
         )
         return real(solve.SolveRequest(**{**request.__dict__, "jobs": jobs}))
 
-    monkeypatch.setattr(solve, "solve_request", slow_batch)
+    monkeypatch.setattr(proposing, "solve_request", slow_batch)
     args = parser().parse_args(
         [
             "--install",
