@@ -28,6 +28,8 @@ import re
 import sys
 from typing import TYPE_CHECKING, Any
 
+from ..graph import dep_name as spec_name
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
@@ -140,14 +142,6 @@ def explain_unsat(
         if mine is not None and mine not in conflicts:
             conflicts.append(mine)
     return "\n".join(lines), tuple(conflicts)
-
-
-def spec_name(spec: str) -> str:
-    """The package name of a spec, without channel or subdir."""
-    text = spec.strip()
-    if "::" in text:
-        text = text.split("::", 1)[1]
-    return re.split(r"[\s=<>!~\[]", text, maxsplit=1)[0].lower()
 
 
 def map_to_requested(found: Sequence[str], requested: Sequence[str]) -> tuple[str, ...]:

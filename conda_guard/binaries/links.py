@@ -36,6 +36,7 @@ from conda_guard.binaries.scan import (
     is_library_name,
 )
 from conda_guard.diff import compare_versions, same_package
+from conda_guard.graph import dep_name
 from conda_guard.models import Finding, PackageMove, Record, Severity
 
 if TYPE_CHECKING:
@@ -47,7 +48,6 @@ if TYPE_CHECKING:
 #: Sonames whose symbol versions are proof for ``cxx-runtime`` (others: ``soname``).
 CXX_RUNTIME_SONAMES = frozenset({"libstdc++.so.6", "libgcc_s.so.1"})
 
-_DEP_NAME = re.compile(r"^\s*(?:[^:\s]+::)?([A-Za-z0-9_.\-]+)")
 _VERSION_TAIL = re.compile(r"^(.*?)_?([0-9]+(?:\.[0-9]+)*)$")
 _MAX_EVIDENCE = 12
 
@@ -77,12 +77,7 @@ class _Owner:
 
 
 def _dep_names(record: Record) -> set[str]:
-    names = set()
-    for spec in record.depends:
-        match = _DEP_NAME.match(spec)
-        if match:
-            names.add(match.group(1).lower())
-    return names
+    return {name for name in map(dep_name, record.depends) if name}
 
 
 def _full(record: Record) -> str:

@@ -11,18 +11,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..exceptions import UsageError
+from ..graph import dep_name as spec_name
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
     from ..models import Record, State
-
-
-def spec_name(spec: str) -> str:
-    """The package name of a spec (``conda-forge::numpy>=2`` → ``numpy``)."""
-    from ..adapters.solve_worker import spec_name as _name
-
-    return _name(spec)
 
 
 def _has_version(spec: str) -> bool:
@@ -51,8 +45,6 @@ def _conda_records(state: State) -> list[Record]:
 
 def dependency_closure(current: State, names: Iterable[str]) -> set[str]:
     """Names the installed ``names`` depend on, directly or not (not ``names``)."""
-    from ..adapters.solve_worker import spec_name as dep
-
     seen: set[str] = set()
     todo = [n for n in names if n in current]
     while todo:
@@ -60,7 +52,7 @@ def dependency_closure(current: State, names: Iterable[str]) -> set[str]:
         if rec is None:
             continue
         for spec in rec.depends:
-            name = dep(spec)
+            name = spec_name(spec)
             if name not in seen and name in current:
                 seen.add(name)
                 todo.append(name)
