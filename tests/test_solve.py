@@ -8,7 +8,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conda_guard.adapters.solve_worker import explain_unsat, map_to_requested
 from conda_guard.exceptions import SolveError, UsageError
 from conda_guard.models import Record, State
 from conda_guard.solve import (
@@ -22,6 +21,7 @@ from conda_guard.solve import (
     target_platform,
     wants_solve,
 )
+from conda_guard.solve.unsat import explain_unsat, map_to_requested
 
 from .solve_helpers import HARVESTED_URL, VIRTUAL, needs_data, needs_rattler
 
@@ -534,7 +534,7 @@ def test_explain_unsat_never_fails(lines, requested):
 
 @given(st.text(max_size=30))
 def test_parse_virtual_package_is_total(text):
-    from conda_guard.adapters.solve_worker import parse_virtual_package
+    from conda_guard.solve.protocol import parse_virtual_package
 
     try:
         name, version, build = parse_virtual_package(text)
@@ -544,7 +544,7 @@ def test_parse_virtual_package_is_total(text):
 
 
 def test_parse_virtual_package_shapes():
-    from conda_guard.adapters.solve_worker import parse_virtual_package
+    from conda_guard.solve.protocol import parse_virtual_package
 
     assert parse_virtual_package("__glibc=2.35") == ("__glibc", "2.35", "0")
     assert parse_virtual_package("__cuda 12.4") == ("__cuda", "12.4", "0")

@@ -24,14 +24,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import SolveError
-from .solve_worker import (
-    explain_unsat,
-    map_to_requested,
-    one_line,
-    parse_virtual_package,
-    spec_name,
-    stream,
-)
+from ..graph import dep_name as spec_name
+from ..solve.protocol import one_line, parse_virtual_package
+from ..solve.unsat import explain_unsat, map_to_requested
+from .solve_worker import stream
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence

@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING, Any
 import rattler
 
 from ..exceptions import SolveError
-from .solve_worker import error_result, one_line, parse_virtual_package, stream
+from ..solve.protocol import one_line, parse_virtual_package
+from .solve_worker import error_result, stream
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Sequence

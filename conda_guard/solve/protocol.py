@@ -6,6 +6,7 @@ holds what came back; :func:`record_from_solver` reads a solved record.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -89,3 +90,26 @@ def record_from_solver(data: Mapping[str, Any], source: str = "") -> Record:
         timestamp=data.get("timestamp"),
         source=source or None,
     )
+
+
+def one_line(exc: BaseException) -> str:
+    """The first line of an exception's message."""
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def parse_virtual_package(text: str) -> tuple[str, str, str]:
+    """``__glibc=2.35`` / ``__cuda 12.4`` / ``__archspec=1=x86_64`` / ``__unix``.
+
+    Returns ``(name, version, build)``; version defaults to ``0``, build to
+    ``0``. Raises ValueError on a name that does not start with ``__``.
+    """
+    parts = [p for p in re.split(r"[=\s]+", text.strip()) if p]
+    if not parts or not parts[0].startswith("__"):
+        raise ValueError(
+            f"invalid virtual package {text!r} (expected e.g. __glibc=2.35, __unix)"
+        )
+    name = parts[0]
+    version = parts[1] if len(parts) > 1 else "0"
+    build = parts[2] if len(parts) > 2 else "0"
+    return name, version, build
