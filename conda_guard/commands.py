@@ -133,7 +133,7 @@ def run_diff(args: argparse.Namespace) -> int:
     """``diff``: BEFORE → AFTER, or a prefix → a proposed install/update."""
     from .analysis import analyze
     from .readers import read_state
-    from .solve import propose, wants_solve
+    from .solve import options_from_args, propose, wants_solve
 
     policy = policy_from_args(args)
     solving = wants_solve(args)
@@ -154,7 +154,7 @@ def run_diff(args: argparse.Namespace) -> int:
     read = {"platform": args.platform, "environment": args.environment}
     before = read_state(before_ref, args.before_format or args.format, **read)
     if solving:
-        proposal = propose(args, before, policy=policy)
+        proposal = propose(options_from_args(args), before, policy=policy)
         links, link_notes = link_checks(before, proposal.incremental, args.links)
         analysis = analyze(
             before,

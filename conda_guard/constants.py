@@ -30,3 +30,5 @@ BATCH_CHOICES: Final = ("update-all", "always", "never")
 ON_ERROR_CHOICES: Final = ("open", "closed")
 REPORT_CHOICES: Final = ("full", "summary")
 DEFAULT_BATCH_TIMEOUT: Final = 30.0
+#: The longest time budget a solve may be given (seconds): a day.
+MAX_SOLVE_TIMEOUT: Final = 86400.0

@@ -162,6 +162,44 @@ class Record:
                 out[key] = value
         return out
 
+    @classmethod
+    def from_repodata(cls, data: Mapping[str, Any], source: str = "") -> Record:
+        """Inverse of :meth:`to_repodata`; also reads a solver's repodata record.
+
+        ``track_features`` may be a string, ``noarch`` a dict or ``True``; the
+        channel (a URL or a name) falls back to the URL's directory.
+        """
+        track = data.get("track_features") or ()
+        if isinstance(track, str):
+            track = tuple(t for t in track.replace(",", " ").split() if t)
+        noarch = data.get("noarch")
+        if isinstance(noarch, dict):
+            noarch = noarch.get("type")
+        if noarch is True:
+            noarch = "generic"
+        channel = data.get("channel") or ""
+        url = data.get("url")
+        if not channel and url:
+            channel = url.rsplit("/", 1)[0]
+        return cls(
+            name=data["name"],
+            version=str(data["version"]),
+            build=data.get("build", ""),
+            build_number=int(data.get("build_number") or 0),
+            channel=channel_name(channel),
+            subdir=data.get("subdir", ""),
+            depends=tuple(data.get("depends") or ()),
+            constrains=tuple(data.get("constrains") or ()),
+            track_features=tuple(track),
+            noarch=str(noarch) if noarch else None,
+            url=url,
+            md5=data.get("md5"),
+            sha256=data.get("sha256"),
+            fn=data.get("fn"),
+            timestamp=data.get("timestamp"),
+            source=source or None,
+        )
+
     def to_json(self) -> dict[str, Any]:
         """The JSON form used in reports (schema 1)."""
         out: dict[str, Any] = {

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from conda_guard.solve import PYTHON_ENV, run_worker, spec_name
+from conda_guard.graph import dep_name as spec_name
+from conda_guard.solve import PYTHON_ENV, run_worker
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -72,9 +73,12 @@ def solve(
     if outcome.error or outcome.crashed or outcome.timed_out:
         raise RuntimeError(outcome.error or outcome.crashed or "worker timed out")
     for label, result in outcome.results.items():
-        if not result.get("ok"):
-            raise RuntimeError(f"{label}: {result.get('message')}")
-    return outcome.results
+        if not result.ok:
+            raise RuntimeError(f"{label}: {result.message}")
+    return {
+        label: {"records": [r.to_repodata() for r in result.records]}
+        for label, result in outcome.results.items()
+    }
 
 
 def solve_steps(steps: Sequence[Sequence[str]], **kwargs: Any) -> list[Step]:

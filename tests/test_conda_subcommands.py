@@ -341,8 +341,8 @@ def test_diff_solves_against_condas_channels(cuda_env: Path, conda_cli, monkeypa
 
     seen = []
 
-    def fake_propose(args, current, *, policy=None):
-        seen.append((list(args.channel), args.channel_priority))
+    def fake_propose(options, current, *, policy=None):
+        seen.append((list(options.channels), options.channel_priority))
         raise UsageError("stop here")
 
     monkeypatch.setattr(conda_guard.solve, "propose", fake_propose)

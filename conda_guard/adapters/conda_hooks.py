@@ -358,14 +358,14 @@ def batch_state(
         update_all=cmd == "update" and is_update_all(args),
     )
     priority = getattr(context.channel_priority, "value", context.channel_priority)
-    proposal = solve.propose_plan(
-        before,
-        replace(plan, mode="batch"),
-        channels=channels,
+    setup = solve.SolveSetup(
+        channels=tuple(channels),
         platform=context.subdir,
         priority=str(priority).lower(),
         timeout=settings.batch_timeout,
-        batch=True,
+    )
+    proposal = solve.propose_plan(
+        before, replace(plan, mode="batch"), setup, batch=True
     )
     return proposal.batch, list(proposal.notes)
 

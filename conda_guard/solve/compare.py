@@ -1,4 +1,7 @@
-"""The batch comparison: ``batch vs current``, ``incremental vs batch``, drift."""
+"""The batch comparison: ``batch vs current``, ``incremental vs batch``, drift.
+
+Also the ``conda create`` command that recreates an environment in one solve.
+"""
 
 from __future__ import annotations
 
@@ -40,7 +43,7 @@ def one_shot_command(
     return " ".join(shlex.quote(p) for p in parts)
 
 
-def _compare(
+def compare(
     current: State,
     incremental: State,
     batch: State,
@@ -48,6 +51,8 @@ def _compare(
     table: AbiTable | None,
     policy: Policy | None = None,
 ) -> tuple[list[Finding], list[Comparison]]:
+    """``drift`` findings and the ``batch vs current`` / ``incremental vs batch``
+    analyses (the second only when there is an incremental solve)."""
     from ..abi import load_table
     from ..analysis import Comparison, analyze
     from ..rules.drift import drift_findings

@@ -1,7 +1,8 @@
 """The solve plan: which specs, locked and pinned records each solve gets.
 
 :func:`plan_solves` chooses them the way conda's solver does for ``install``,
-``update``, ``update --all`` and a batch (one-shot) solve.
+``update``, ``update --all`` and a batch (one-shot) solve; :meth:`Plan.jobs`
+turns a plan into the worker's :class:`~conda_guard.solve.protocol.Job` objects.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from typing import TYPE_CHECKING
 
 from ..exceptions import UsageError
 from ..graph import dep_name as spec_name
+from .protocol import Job
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Iterable, Mapping, Sequence
 
     from ..models import Record, State
 
@@ -94,6 +96,51 @@ class Plan:
     constraints: tuple[str, ...] = ()
     update_deps: bool = False
 
+    @property
+    def command_word(self) -> str:
+        """The conda command this plan stands for (``update --all`` ...)."""
+        return _WORDS[self.mode]
+
+    def jobs(self, *, batch: bool = False) -> tuple[Job, ...]:
+        """The worker's jobs: the incremental solve (unless ``mode`` is batch)
+        and, with ``batch``, the one-shot solve."""
+        jobs: list[Job] = []
+        if self.mode != "batch":
+            jobs.append(
+                Job(
+                    label="incremental",
+                    specs=self.incremental_specs,
+                    command="update"
+                    if self.mode in ("update", "update-all")
+                    else "install",
+                    request=tuple(self.request.values()),
+                    locked=self.locked,
+                    pinned=self.pinned,
+                    retry_unpinned=self.retry_unpinned,
+                    constraints=self.constraints,
+                    update_all=self.mode == "update-all",
+                    update_deps=self.update_deps,
+                )
+            )
+        if batch or self.mode == "batch":
+            jobs.append(
+                Job(
+                    label="batch",
+                    specs=self.batch_specs,
+                    command="create",
+                    request=self.batch_specs,
+                )
+            )
+        return tuple(jobs)
+
+
+_WORDS = {
+    "install": "install",
+    "update": "update",
+    "update-all": "update --all",
+    "batch": "create (batch)",
+}
+
 
 def plan_solves(
     current: State,
@@ -122,26 +169,8 @@ def plan_solves(
         s.strip() for s in (*install, *update) if s.strip() != request[spec_name(s)]
     )
     records = {r.name: r for r in _conda_records(current)}
-    if update:
-        missing = sorted(n for n in _by_name(update) if n not in records)
-        if missing:
-            raise UsageError(
-                "--update only updates installed packages; not installed: "
-                + ", ".join(missing)
-                + " (use --install)"
-            )
-    history = {
-        name: spec
-        for name, spec in current.explicit.items()
-        if not name.startswith("__")
-    }
-    notes: list[str] = []
-    if not history and records:
-        notes.append(
-            "the environment has no history specs; every installed package name"
-            " counts as requested"
-        )
-        history = {name: name for name in records}
+    _check_installed(update, records)
+    history, notes = _history_specs(current, records)
     explicit = {**history, **request}
     if update_all:
         mode = "update-all"
@@ -155,25 +184,10 @@ def plan_solves(
         if not request:
             mode = "batch"
         specs = dict(explicit)
-        free = set(request)
-        if update_deps:
-            free |= dependency_closure(current, request)
-        keep = tuple(r for n, r in sorted(records.items()) if n not in free)
-        frozen = (
-            freeze_installed
-            if freeze_installed is not None
-            else mode == "install" and not update_deps
+        locked, pinned, retry = _kept(
+            current, records, request, mode, freeze_installed, update_deps
         )
-        if frozen:
-            locked, pinned, retry = (), keep, freeze_installed is None
-        else:
-            locked, pinned, retry = keep, (), False
-    held_python = None
-    python = records.get("python")
-    if python is not None and "python" not in request:
-        if "python" not in specs or not _has_version(specs["python"]):
-            minor = ".".join(python.version.split(".")[:2])
-            specs["python"] = held_python = f"python {minor}.*"
+    held_python = _hold_python(records, request, specs)
     return Plan(
         mode=mode,
         request=request,
@@ -188,3 +202,68 @@ def plan_solves(
         constraints=pinned_specs(current),
         update_deps=update_deps,
     )
+
+
+def _check_installed(update: Sequence[str], records: Mapping[str, Record]) -> None:
+    missing = sorted(n for n in _by_name(update) if n not in records)
+    if missing:
+        raise UsageError(
+            "--update only updates installed packages; not installed: "
+            + ", ".join(missing)
+            + " (use --install)"
+        )
+
+
+def _history_specs(
+    current: State, records: Mapping[str, Record]
+) -> tuple[dict[str, str], list[str]]:
+    """The history specs (every installed name when there are none), and a note."""
+    history = {
+        name: spec
+        for name, spec in current.explicit.items()
+        if not name.startswith("__")
+    }
+    if history or not records:
+        return history, []
+    note = (
+        "the environment has no history specs; every installed package name"
+        " counts as requested"
+    )
+    return {name: name for name in records}, [note]
+
+
+def _kept(
+    current: State,
+    records: Mapping[str, Record],
+    request: Mapping[str, str],
+    mode: str,
+    freeze_installed: bool | None,
+    update_deps: bool,
+) -> tuple[tuple[Record, ...], tuple[Record, ...], bool]:
+    """(locked, pinned, retry unpinned): what the installed records do."""
+    free = set(request)
+    if update_deps:
+        free |= dependency_closure(current, request)
+    keep = tuple(r for n, r in sorted(records.items()) if n not in free)
+    frozen = (
+        freeze_installed
+        if freeze_installed is not None
+        else mode == "install" and not update_deps
+    )
+    if frozen:
+        return (), keep, freeze_installed is None
+    return keep, (), False
+
+
+def _hold_python(
+    records: Mapping[str, Record], request: Mapping[str, str], specs: dict[str, str]
+) -> str | None:
+    """Hold the installed python minor version unless asked (sets ``specs``)."""
+    python = records.get("python")
+    if python is None or "python" in request:
+        return None
+    if "python" in specs and _has_version(specs["python"]):
+        return None
+    minor = ".".join(python.version.split(".")[:2])
+    specs["python"] = held = f"python {minor}.*"
+    return held

@@ -1,15 +1,24 @@
-"""Messages for solves that failed: unsatisfiable, out of time, or broken."""
+"""Solves that failed: the solver's conflict tree, read, and the errors raised.
+
+:func:`explain_unsat` folds rattler's conflict tree (used by both backends,
+in the worker) and names the conflicting specs as the user wrote them;
+:func:`unsat_message` and :func:`raise_failed` turn a failed
+:class:`~conda_guard.solve.protocol.JobResult` into the guard's errors.
+"""
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, NoReturn
 
 from ..exceptions import SolveError, UnsatisfiableError
 from ..graph import dep_name as spec_name
+from .protocol import FailureKind
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Sequence
+
+    from .protocol import JobResult
 
 _PREFIX = "Cannot solve the request because of: "
 
@@ -27,40 +36,34 @@ _DUP_RE = re.compile(
 _TREE = "│├└─ "
 
 
-def _unsat_message(
-    what: str, result: Mapping[str, Any], held_python: str | None = None
-) -> str:
-    conflicts = result.get("conflicts") or ()
+def unsat_message(what: str, result: JobResult, held_python: str | None = None) -> str:
+    """``WHAT is unsatisfiable: conflicting specs 'a', 'b'`` and the solver's chain."""
     head = f"{what} is unsatisfiable"
-    if conflicts:
-        head += ": conflicting specs " + ", ".join(f"'{c}'" for c in conflicts)
-    if held_python and held_python in conflicts:
+    if result.conflicts:
+        head += ": conflicting specs " + ", ".join(f"'{c}'" for c in result.conflicts)
+    if held_python and held_python in result.conflicts:
         head += (
             f" ('{held_python}' holds the installed python minor version, as conda"
             " does; request python explicitly to move it)"
         )
-    chain = str(result.get("message", "")).strip()
+    chain = result.message.strip()
     if chain:
         head += "\n" + "\n".join("  " + line for line in chain.splitlines())
     return head
 
 
-def _raise_failed(
-    what: str,
-    result: Mapping[str, Any],
-    hint: str = "",
-    held_python: str | None = None,
-) -> None:
-    if result.get("error") == "unsatisfiable":
-        message = _unsat_message(what, result, held_python)
+def raise_failed(
+    what: str, result: JobResult, hint: str = "", held_python: str | None = None
+) -> NoReturn:
+    """Raise the error of a failed solve of ``what`` (``the request (install x)``)."""
+    if result.failure is FailureKind.UNSATISFIABLE:
+        message = unsat_message(what, result, held_python)
         if hint:
             message += "\n" + hint
-        raise UnsatisfiableError(message, tuple(result.get("conflicts") or ()))
-    if result.get("error") == "timeout":
-        raise SolveError(
-            f"{what}: the solver ran out of time ({result.get('message')})"
-        )
-    raise SolveError(f"{what}: {result.get('message', 'the solve failed')}")
+        raise UnsatisfiableError(message, result.conflicts)
+    if result.failure is FailureKind.TIMEOUT:
+        raise SolveError(f"{what}: the solver ran out of time ({result.message})")
+    raise SolveError(f"{what}: {result.message or 'the solve failed'}")
 
 
 def explain_unsat(

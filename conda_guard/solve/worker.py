@@ -1,8 +1,10 @@
 """Run the solve worker subprocess under a time budget (the parent's side).
 
-The worker itself is ``python -m conda_guard.adapters.solve_worker``; this
-module starts it, writes the request, reads each result line as it comes,
-and kills it when the budget runs out. Standard library only.
+The worker itself is ``python -m conda_guard.adapters.solve_worker`` (named
+here as a module path, never imported: solvers stay out of this process);
+this module starts it, writes the request, reads each result event as it
+comes (:mod:`conda_guard.solve.protocol`) and kills it when the budget runs
+out. Standard library only.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import SolveError
-from .protocol import WorkerOutcome
+from .protocol import JobResult, WorkerOutcome
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -54,90 +56,110 @@ def run_worker(
     """
     exe = python or os.environ.get(PYTHON_ENV) or sys.executable
     started = time.perf_counter()
-    try:
-        proc = subprocess.Popen(
-            [exe, "-m", _WORKER],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=_worker_env(),
-        )
-    except OSError as exc:
-        raise SolveError(f"cannot start the solve worker {exe}: {exc}") from None
-    lines: queue.Queue[bytes | None] = queue.Queue()
-    errors: list[bytes] = []
-
-    def pump_out() -> None:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            lines.put(line)
-        lines.put(None)
-
-    def pump_err() -> None:
-        assert proc.stderr is not None
-        for line in proc.stderr:
-            if len(errors) < 200:
-                errors.append(line)
-
-    threads = [
-        threading.Thread(target=pump_out, daemon=True),
-        threading.Thread(target=pump_err, daemon=True),
-    ]
-    for t in threads:
-        t.start()
+    worker = _Worker(exe, json.dumps(document).encode())
     outcome = WorkerOutcome()
-    try:
-        assert proc.stdin is not None
-        proc.stdin.write(json.dumps(document).encode())
-        proc.stdin.close()
-    except OSError:
-        pass  # the worker died at once; its stderr says why
-    deadline = started + timeout
-    done = False
+    done = _read_events(worker.lines, started + timeout, outcome)
+    rc = worker.stop(kill=outcome.timed_out)
+    if not done and not outcome.timed_out:
+        last = worker.last_error_line()
+        outcome.crashed = f"the solve worker exited with code {rc}" + (
+            f": {last}" if last else ""
+        )
+    outcome.seconds = time.perf_counter() - started
+    return outcome
+
+
+class _Worker:
+    """The worker process, with threads pumping its stdout and stderr."""
+
+    def __init__(self, exe: str, document: bytes) -> None:
+        try:
+            self.proc = subprocess.Popen(
+                [exe, "-m", _WORKER],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=_worker_env(),
+            )
+        except OSError as exc:
+            raise SolveError(f"cannot start the solve worker {exe}: {exc}") from None
+        self.lines: queue.Queue[bytes | None] = queue.Queue()
+        self.errors: list[bytes] = []
+        self.threads = [
+            threading.Thread(target=self._pump_out, daemon=True),
+            threading.Thread(target=self._pump_err, daemon=True),
+        ]
+        for t in self.threads:
+            t.start()
+        try:
+            assert self.proc.stdin is not None
+            self.proc.stdin.write(document)
+            self.proc.stdin.close()
+        except OSError:
+            pass  # the worker died at once; its stderr says why
+
+    def _pump_out(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.put(line)
+        self.lines.put(None)
+
+    def _pump_err(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            if len(self.errors) < 200:
+                self.errors.append(line)
+
+    def stop(self, *, kill: bool) -> int:
+        """Wait for the worker (killing it first when ``kill``); its exit code."""
+        if kill:
+            self.proc.kill()
+        try:
+            rc = self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            rc = self.proc.wait()
+        for t in self.threads:
+            t.join(timeout=5)
+        for pipe in (self.proc.stdout, self.proc.stderr):
+            if pipe is not None:
+                pipe.close()
+        return rc
+
+    def last_error_line(self) -> str:
+        """The last line the worker wrote to stderr (why it crashed)."""
+        tail = b"".join(self.errors[-5:]).decode("utf-8", "replace").strip()
+        return tail.splitlines()[-1] if tail else ""
+
+
+def _read_events(
+    lines: queue.Queue[bytes | None], deadline: float, outcome: WorkerOutcome
+) -> bool:
+    """Read events into ``outcome`` until ``done`` (True), EOF or the deadline."""
     while True:
         remaining = deadline - time.perf_counter()
         if remaining <= 0:
             outcome.timed_out = True
-            break
+            return False
         try:
             raw = lines.get(timeout=remaining)
         except queue.Empty:
             outcome.timed_out = True
-            break
+            return False
         if raw is None:
-            break
+            return False
         try:
             message = json.loads(raw)
         except ValueError:
             continue
         event = message.get("event")
         if event == "result":
-            outcome.results[message.get("label", "")] = message
+            result = JobResult.from_json(message)
+            outcome.results[result.label] = result
         elif event == "error":
             outcome.error = message.get("message", "the solve worker failed")
         elif event == "done":
-            done = True
-            break
-    if outcome.timed_out:
-        proc.kill()
-    try:
-        rc = proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        rc = proc.wait()
-    for t in threads:
-        t.join(timeout=5)
-    for pipe in (proc.stdout, proc.stderr):
-        if pipe is not None:
-            pipe.close()
-    if not done and not outcome.timed_out:
-        tail = b"".join(errors[-5:]).decode("utf-8", "replace").strip()
-        last = tail.splitlines()[-1] if tail else ""
-        outcome.crashed = f"the solve worker exited with code {rc}" + (
-            f": {last}" if last else ""
-        )
-    outcome.seconds = time.perf_counter() - started
-    return outcome
+            return True
 
 
 def solve_request(request: SolveRequest) -> WorkerOutcome:
