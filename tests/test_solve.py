@@ -593,3 +593,38 @@ def test_pinned_file_becomes_constraints(tmp_path):
     )
     plan = plan_solves(state, update_all=True)
     assert plan.constraints == ("numpy 1.26.*", "libblas=*=*openblas")
+
+
+@pytest.mark.parametrize("value", ["inf", "nan", "1e30", "-1", "0", "soon"])
+def test_solve_timeout_out_of_range_is_one_line_exit_2(value, capsys):
+    with pytest.raises(SystemExit) as exc:
+        parser().parse_args(["--install", "numpy", "--solve-timeout", value])
+    assert exc.value.code == 2
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert last.endswith(
+        "error: argument --solve-timeout: must be a number of seconds > 0 and"
+        f" <= 86400, not {value!r}"
+    ) or last.endswith(
+        f"error: argument --solve-timeout: not a number of seconds: {value!r}"
+    )
+
+
+@pytest.mark.parametrize("value", ["!!!", "glibc=2.35", "__glibc=2.35=x=y", ""])
+def test_bad_virtual_package_is_one_line_exit_2(value, capsys):
+    with pytest.raises(SystemExit) as exc:
+        parser().parse_args(["--install", "numpy", f"--virtual-package={value}"])
+    assert exc.value.code == 2
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert last.endswith(
+        f"error: argument --virtual-package: invalid virtual package {value!r}"
+        " (expected e.g. __glibc=2.35, __unix)"
+    )
+
+
+def test_good_solve_options_parse():
+    args = parser().parse_args(
+        ["--install", "numpy", "--solve-timeout", "86400", "--virtual-package=__unix"]
+    )
+    options = options_from_args(args)
+    assert options.timeout == 86400.0
+    assert options.virtual_packages == ("__unix",)
