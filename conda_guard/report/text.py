@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..models import Severity
-from .common import headline, plural, state_line
+from .common import finding_line, headline, plural, state_line
 
 if TYPE_CHECKING:
     from ..analysis import Analysis
@@ -56,7 +56,7 @@ def _change_rows(changes: tuple[Change, ...]) -> list[str]:
 
 
 def _finding(f: Finding) -> list[str]:
-    lines = [f"  [{f.rule}] {f.message}"]
+    lines = [f"  {finding_line(f, severity=False)}"]
     for p in f.packages:
         lines.append(f"      {p.name}: {_record(p.before)} -> {_record(p.after)}")
     if f.evidence:
@@ -76,7 +76,7 @@ def _findings(findings: tuple[Finding, ...], color: bool, summary: bool) -> list
             continue
         out.append(f"{_sev(sev, color)} ({len(group)})")
         for f in group:
-            out += [f"  [{f.rule}] {f.message}"] if summary else _finding(f)
+            out += [f"  {finding_line(f, severity=False)}"] if summary else _finding(f)
         out.append("")
     return out
 
