@@ -590,11 +590,11 @@ def test_env_update_is_checked(cuda_env: Path, conda_cli, guard_config, tmp_path
 
 
 def test_env_create_is_checked(guard_config, conda_cli, tmp_path: Path, monkeypatch):
-    from conda_guard.adapters import conda_hooks
+    from conda_guard.adapters import conda_report
 
     seen = []
     monkeypatch.setattr(
-        conda_hooks, "act", lambda outcome, settings: seen.append(outcome)
+        conda_report, "act", lambda outcome, settings: seen.append(outcome)
     )
     spec = tmp_path / "environment.yml"
     spec.write_text("name: np\ndependencies:\n  - python=3.10\n  - numpy=1.25\n")
@@ -614,19 +614,18 @@ def test_env_create_is_checked(guard_config, conda_cli, tmp_path: Path, monkeypa
 
 
 def test_batch_solve_skipped_offline_with_a_remote_channel(guard_config, monkeypatch):
-    import argparse
-
     from conda.base.context import reset_context
 
     from conda_guard.adapters.conda_hooks import batch_state
+    from conda_guard.adapters.conda_run import CondaRequest
     from conda_guard.adapters.conda_settings import read_settings
     from conda_guard.models import State
 
     monkeypatch.setenv("CONDA_CHANNELS", "conda-forge")
     reset_context()
-    args = argparse.Namespace(cmd="update", update_all=True, packages=[])
+    request = CondaRequest(command="update", update_all=True)
     empty = State(records={}, kind="prefix")
-    assert batch_state(empty, read_settings(), args) == (
+    assert batch_state(empty, read_settings(), request) == (
         None,
         ["batch solve skipped: conda is offline"],
     )
@@ -704,3 +703,4 @@ def test_solved_install_is_not_reported_twice(cuda_env: Path, conda_cli):
     out, err, code = conda_cli("install", "-p", cuda_env, "-y", "pytorch=1.12.1")
     assert err.count(FLIP) == 1
     assert "before linking" not in err
+

@@ -192,11 +192,11 @@ def test_guard_install_accept_one_package_is_not_enough(cuda_env: Path, conda_cl
 
 
 def test_guard_install_options_reach_the_guard(cuda_env: Path, conda_cli, monkeypatch):
-    from conda_guard.adapters import conda_hooks
+    from conda_guard.adapters import conda_report, conda_run
 
     seen = []
     monkeypatch.setattr(
-        conda_hooks, "act", lambda outcome, settings: seen.append(settings)
+        conda_report, "act", lambda outcome, settings: seen.append(settings)
     )
     conda_cli(
         "guard",
@@ -217,7 +217,7 @@ def test_guard_install_options_reach_the_guard(cuda_env: Path, conda_cli, monkey
     assert (settings.mode, settings.fail_on) == ("block", "low")
     assert settings.ignore == ("channel-mix",)
     assert settings.allow == ("openssl >=3",)
-    assert conda_hooks.OVERRIDES == {}  # one run only
+    assert conda_run.current().overrides == {}  # the strict run ended with it
 
 
 def test_guard_update_all_blocks(cuda_env: Path, conda_cli, guard_config):

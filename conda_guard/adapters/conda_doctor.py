@@ -40,6 +40,7 @@ def environment_findings(prefix: str) -> tuple[list, list[str]]:
 def check(prefix: str, verbose: bool) -> None:
     """Print one ✓/✗ line (and each finding when there are some)."""
     from ..exceptions import GuardError
+    from ..report.common import finding_line
 
     quoted = shlex.quote(prefix)
     try:
@@ -55,7 +56,7 @@ def check(prefix: str, verbose: bool) -> None:
         return
     print(f"{X_MARK} conda-guard found {len(findings)} ABI risk(s) in the environment:")
     for f in findings:
-        print(f"  {str(f.severity).upper()} [{f.rule}] {f.message}")
+        print(f"  {finding_line(f)}")
         if verbose:
             for e in f.evidence:
                 print(f"      - {e}")

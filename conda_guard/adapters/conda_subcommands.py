@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from .conda_run import GuardRun
+
 STRICT_HELP = {
     "install": (
         "conda install with the guard in block mode: refuse findings at or above "
@@ -182,47 +184,50 @@ def run_strict(args: argparse.Namespace, command: str) -> int:
 
 
 def _run_strict(args: argparse.Namespace, command: str) -> int:
-    from . import conda_hooks
+    from . import conda_hooks, conda_run
 
     rules, packages = split_accept(args.guard_accept)
     overrides: dict[str, Any] = {"mode": "block", "ignore": rules, "allow": packages}
     if args.guard_fail_on:
         overrides["fail_on"] = args.guard_fail_on
-    conda_hooks.OVERRIDES.clear()
-    conda_hooks.OVERRIDES.update(overrides)
-    try:
+    with conda_run.strict_run(command, overrides) as run:
         if args.guard_batch:
-            if not _apply_batch(args):
+            if not _apply_batch(args, run, command):
                 _say("a one-shot solve gives the environment as it is; nothing to do.")
                 return 0
-            command = "install"  # the batch records, pinned exactly
+            command = run.command = "install"  # the batch records, pinned exactly
             if not hasattr(args, "revision"):  # an update namespace
                 args.revision = None
         if command == "install" and getattr(args, "revision", None) is not None:
-            conda_hooks.pre_command("install")
+            conda_hooks.check_revision(run)
         if command == "install":
             from conda.cli.main_install import execute as conda_execute
         else:
             from conda.cli.main_update import execute as conda_execute
         return conda_execute(args, None) or 0
-    finally:
-        conda_hooks.OVERRIDES.clear()
 
 
-def _apply_batch(args: argparse.Namespace) -> bool:
+def _apply_batch(args: argparse.Namespace, run: GuardRun, command: str) -> bool:
     """Replace the request by the records of a one-shot solve that differ.
 
     Returns False when the one-shot solution is what is installed. Packages the
     one-shot solve would not install stay (this only installs).
     """
     from conda.auxlib import NULL
+    from conda.base.constants import UpdateModifier
     from conda.base.context import context
 
     from ..exceptions import UsageError
-    from .conda_hooks import batch_state, current_settings, read_before
+    from .conda_hooks import batch_state, read_before
+    from .conda_run import CondaRequest
 
     current = read_before(context.target_prefix)
-    batch, notes = batch_state(current, current_settings(), args)
+    request = CondaRequest(
+        command=command,
+        typed=tuple(str(p) for p in getattr(args, "packages", None) or ()),
+        update_all=context.update_modifier == UpdateModifier.UPDATE_ALL,
+    )
+    batch, notes = batch_state(current, run.settings(), request)
     if batch is None:
         why = "; ".join(notes) or "no solution"
         raise UsageError(f"--batch: the one-shot solve failed ({why})")
