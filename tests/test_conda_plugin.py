@@ -704,3 +704,27 @@ def test_solved_install_is_not_reported_twice(cuda_env: Path, conda_cli):
     assert err.count(FLIP) == 1
     assert "before linking" not in err
 
+
+# -- the new request is not a finding against the old one (issue 14.11) ------------
+
+
+def test_a_downgrade_the_request_asks_for_is_not_an_explicit_spec_finding(
+    guard_config, conda_cli, tmp_env, monkeypatch
+):
+    from conda_guard.adapters import conda_report
+
+    seen = []
+    monkeypatch.setattr(
+        conda_report, "act", lambda outcome, settings: seen.append(outcome)
+    )
+    with tmp_env("python=3.10", "numpy") as prefix:  # history: plain `numpy`
+        assert (prefix / "conda-meta" / "numpy-2.2.6-py310hefbff90_0.json").is_file()
+        seen.clear()  # the create
+        conda_cli("install", "-p", prefix, "--dry-run", "numpy<2", raises=DryRunExit)
+    (outcome,) = seen
+    analysis = outcome.analysis
+    assert analysis.before.explicit["numpy"] == "numpy"
+    # the after-state's requested specs hold the new request, as conda's history will
+    assert analysis.after.explicit["numpy"] == "numpy[version='<2']"
+    assert analysis.after.get("numpy").version == "1.25.1"
+    assert not [f for f in analysis.findings if f.rule == "explicit-spec"]
