@@ -80,8 +80,9 @@ def _add_output_options(p: argparse.ArgumentParser) -> None:
     pol.add_argument(
         "--fail-on",
         choices=SEVERITIES,
-        default="high",
-        help="exit 1 when a finding is at or above this severity (default: high)",
+        default=None,
+        help="exit 1 when a finding is at or above this severity (default: high;"
+        " inside conda: plugins.guard_fail_on)",
     )
     pol.add_argument(
         "--ignore",

@@ -26,9 +26,9 @@ if TYPE_CHECKING:
 
 
 def policy_from_args(args: argparse.Namespace) -> Policy:
-    """The policy given by ``--fail-on``, ``--ignore``, ``--allow``."""
+    """The policy of ``--fail-on`` (default ``high``), ``--ignore``, ``--allow``."""
     return Policy(
-        fail_on=Severity.parse(args.fail_on),
+        fail_on=Severity.parse(args.fail_on or "high"),
         ignore=frozenset(args.ignore or ()),
         allow=tuple(args.allow or ()),
     )
@@ -251,11 +251,11 @@ def run_check(args: argparse.Namespace) -> int:
     extra: list[Finding] = []
     if args.links:
         try:
-            from .binaries import pip_extensions
+            from .binaries import pip_extension_findings, pip_extensions
         except ImportError as exc:
             notes.append(f"binary checks skipped: {exc}")
         else:
-            extra.extend(_pip_findings(pip_extensions(Path(prefix))))
+            extra.extend(pip_extension_findings(pip_extensions(Path(prefix))))
     if state.frozen is not None:
         notes.append("the environment is marked frozen (conda-meta/frozen)")
     analysis = Analysis(
@@ -267,27 +267,6 @@ def run_check(args: argparse.Namespace) -> int:
     ).extend(findings=extra)
     emit(analysis, args)
     return exit_code(analysis.findings, policy)
-
-
-def _pip_findings(dists: dict[str, tuple[str, ...]]) -> list[Finding]:
-    from .models import Finding, PackageMove
-
-    if not dists:
-        return []
-    names = sorted(dists)
-    return [
-        Finding(
-            rule="pip-extension",
-            severity=Severity.LOW,
-            message=(
-                f"{len(names)} pip-installed distribution(s) carry compiled "
-                f"extensions conda does not track: {', '.join(names)}; a Python "
-                f"minor or numpy major change breaks them"
-            ),
-            packages=tuple(PackageMove(n, None, None) for n in names),
-            evidence=tuple(f"{n}: {', '.join(dists[n][:3])}" for n in names),
-        )
-    ]
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {

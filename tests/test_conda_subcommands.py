@@ -355,3 +355,43 @@ def test_diff_solves_against_condas_channels(cuda_env: Path, conda_cli, monkeypa
         "nvidia",
     ]
     assert priority == "flexible"
+
+
+# -- plugins.guard_* apply to every command (issue 15.8) ---------------------------
+
+
+def test_guard_check_honours_the_guard_settings(
+    cuda_env: Path, conda_cli, guard_config
+):
+    out, err, code = conda_cli("guard", "check", "-p", cuda_env, "--json")
+    assert [f["rule"] for f in json.loads(out)["findings"]] == ["channel-mix"]
+    guard_config(guard_ignore=["channel-mix"])
+    out, err, code = conda_cli("guard", "check", "-p", cuda_env, "--json")
+    assert json.loads(out)["findings"] == []
+    guard_config(guard_fail_on="medium")
+    out, err, code = conda_cli("guard", "check", "-p", cuda_env, "--json")
+    assert code == 1  # channel-mix is medium
+    out, err, code = conda_cli(
+        "guard", "check", "-p", cuda_env, "--json", "--fail-on", "high"
+    )
+    assert code == 0  # the option wins over the setting
+
+
+def test_conda_doctor_honours_the_guard_settings(cuda_env: Path, guard_config, capsys):
+    from conda_guard.adapters.conda_doctor import check
+
+    check(str(cuda_env), True)
+    assert "[channel-mix]" in capsys.readouterr().out
+    guard_config(guard_ignore=["channel-mix"])
+    check(str(cuda_env), True)
+    shown = capsys.readouterr().out
+    assert "[channel-mix]" not in shown
+    assert "No ABI risks found in the environment (conda-guard)." in shown
+    assert "not shown, ignored or allowed by your settings: channel-mix" in shown
+
+
+def test_pip_extension_is_a_rule_id(guard_config):
+    from conda_guard.adapters.conda_settings import read_settings
+
+    guard_config(guard_ignore=["pip-extension"])
+    assert read_settings().ignore == ("pip-extension",)

@@ -129,6 +129,7 @@ def execute(argv: Sequence[str] | argparse.Namespace) -> int:
         return run_strict(args, command)
     _resolve_prefix(args, command)
     _solve_defaults(args)
+    _policy_defaults(args)
     from ..cli import run
 
     return run(args)
@@ -159,6 +160,18 @@ def _solve_defaults(args: argparse.Namespace) -> None:
     if getattr(args, "channel_priority", None) is None:
         priority = getattr(context.channel_priority, "value", context.channel_priority)
         args.channel_priority = str(priority).lower()
+
+
+def _policy_defaults(args: argparse.Namespace) -> None:
+    """The ``plugins.guard_*`` policy applies here too: ``guard_fail_on`` unless
+    ``--fail-on`` is given; ``guard_ignore`` and ``guard_allow`` add to the options."""
+    from .conda_settings import read_settings
+
+    settings = read_settings()
+    if getattr(args, "fail_on", None) is None:
+        args.fail_on = settings.fail_on
+    args.ignore = [*settings.ignore, *(getattr(args, "ignore", None) or ())]
+    args.allow = [*settings.allow, *(getattr(args, "allow", None) or ())]
 
 
 def _say(text: str) -> None:

@@ -31,6 +31,7 @@ from conda_guard.binaries.links import LinkReport, check_links
 from conda_guard.binaries.pip import (
     PipDist,
     find_pip_dists,
+    pip_extension_findings,
     pip_extensions,
     pip_findings,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "find_pip_dists",
     "guess_pkgs_dirs",
     "incoming_from_cache",
+    "pip_extension_findings",
     "pip_extensions",
     "pip_findings",
     "read_binary",

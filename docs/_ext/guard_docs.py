@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parents[2]
 EXTRA_MODULES = {
     "drift": "conda_guard.rules.drift",
     "soname": "conda_guard.binaries.links",
+    "pip-extension": "conda_guard.binaries.pip",
 }
 
 ROLE_RE = re.compile(r":[\w:]+:`~?(?:[\w.]+\.)?([^`<]+?)(?:\s*<[^>]*>)?`")
