@@ -728,3 +728,61 @@ def test_a_downgrade_the_request_asks_for_is_not_an_explicit_spec_finding(
     assert analysis.after.explicit["numpy"] == "numpy[version='<2']"
     assert analysis.after.get("numpy").version == "1.25.1"
     assert not [f for f in analysis.findings if f.rule == "explicit-spec"]
+
+
+def test_drift_findings_honour_guard_allow(
+    cuda_env: Path, conda_cli, guard_config, monkeypatch
+):
+    """update --all: the one-shot solve keeps CUDA; allowing its packages drops
+    the drift finding, as guard_allow drops any other."""
+    pytest.importorskip("rattler", reason="the batch solve uses py-rattler")
+    from conda_guard.adapters import conda_report
+
+    seen = []
+    monkeypatch.setattr(
+        conda_report, "act", lambda outcome, settings: seen.append(outcome)
+    )
+    conda_cli("update", "-p", cuda_env, "--all", "--dry-run", raises=DryRunExit)
+    drift = [f for f in seen[-1].analysis.findings if f.rule == "drift"]
+    assert drift
+    seen.clear()
+    guard_config(guard_allow=sorted({n for f in drift for n in f.names}))
+    conda_cli("update", "-p", cuda_env, "--all", "--dry-run", raises=DryRunExit)
+    outcome = seen[-1]
+    labels = [c.label for c in outcome.analysis.comparisons]
+    assert labels == ["conda's plan vs a one-shot solve"]  # the batch solve ran
+    assert [f.names for f in outcome.analysis.findings if f.rule == "drift"] == []
+
+
+def _broken_batch(*args, **kwargs):
+    raise RuntimeError("batch boom")
+
+
+def test_a_failed_batch_solve_is_a_note_in_open_mode(
+    cuda_env: Path, conda_cli, guard_config, monkeypatch
+):
+    from conda_guard.adapters import conda_hooks
+
+    guard_config(guard_batch="always", guard_report="full")
+    monkeypatch.setattr(conda_hooks, "batch_state", _broken_batch)
+    out, err, exc = conda_cli(
+        "install", "-p", cuda_env, "--dry-run", "pytorch=1.12.1", raises=DryRunExit
+    )
+    assert "batch solve skipped: batch boom" in err
+    assert FLIP in err
+
+
+def test_a_failed_batch_solve_stops_in_closed_mode(
+    cuda_env: Path, conda_cli, guard_config, monkeypatch
+):
+    """guard_on_error: closed holds for the batch solve too (issue 15.7)."""
+    from conda_guard.adapters import conda_hooks
+
+    guard_config(guard_batch="always", guard_on_error="closed")
+    monkeypatch.setattr(conda_hooks, "batch_state", _broken_batch)
+    before = hash_tree(cuda_env)
+    out, err, exc = conda_cli(
+        "install", "-p", cuda_env, "-y", "filelock", raises=GuardInternalError
+    )
+    assert "(RuntimeError: batch boom)" in str(exc.value)
+    assert hash_tree(cuda_env) == before
