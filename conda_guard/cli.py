@@ -13,21 +13,14 @@ import sys
 from typing import TYPE_CHECKING
 
 from . import __version__
-from .constants import EXIT_USAGE
+from .constants import EXIT_USAGE, SeverityName
+from .readers import FORMATS
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-SEVERITIES = ("info", "low", "medium", "high")
-FORMAT_NAMES = (
-    "prefix",
-    "explicit",
-    "conda-lock",
-    "pixi-lock",
-    "env-yaml",
-    "conda-list-json",
-    "conda-list-export",
-)
+SEVERITIES = SeverityName.names()
+FORMAT_NAMES = tuple(FORMATS)
 
 DESCRIPTION = (
     "Show what a change to a conda environment does to its ABI-sensitive "

@@ -14,31 +14,44 @@ import enum
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .constants import SeverityName
+
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping
 
 
-class Severity(enum.IntEnum):
-    """How sure and how bad: ``info < low < medium < high``."""
-
-    INFO = 0
-    LOW = 1
-    MEDIUM = 2
-    HIGH = 3
+class _Ranked(enum.IntEnum):
+    """The methods of :data:`Severity` (an enum with members cannot be extended)."""
 
     def __str__(self) -> str:
         return self.name.lower()
 
     @classmethod
+    def _missing_(cls, value: object) -> _Ranked | None:
+        if isinstance(value, str):  # by name: "high", "HIGH"
+            return cls.__members__.get(value.strip().upper())
+        return None
+
+    @classmethod
     def parse(cls, value: str) -> Severity:
         """Parse ``info|low|medium|high`` (case-insensitive); ValueError otherwise."""
         try:
-            return cls[str(value).strip().upper()]
-        except KeyError:
+            return cls(str(value))
+        except ValueError:
             choices = ", ".join(str(s) for s in cls)
             raise ValueError(
                 f"invalid severity {value!r} (choose from {choices})"
             ) from None
+
+
+#: How sure and how bad: ``info < low < medium < high`` — the names of
+#: :class:`conda_guard.constants.SeverityName`, ranked in their order.
+Severity = _Ranked(
+    "Severity",
+    [(name.name, rank) for rank, name in enumerate(SeverityName)],
+    module=__name__,
+    qualname="Severity",
+)
 
 
 def channel_name(channel: str | None) -> str:

@@ -293,7 +293,7 @@ def test_settings_from_condarc(guard_config):
         guard_report="full",
     )
     s = read_settings()
-    assert (s.mode, s.fail_on, s.batch, s.on_error, s.report) == (
+    assert tuple(map(str, (s.mode, s.fail_on, s.batch, s.on_error, s.report))) == (
         "block",
         "medium",
         "never",
@@ -323,8 +323,8 @@ def test_env_vars_override_condarc(guard_config, monkeypatch):
     monkeypatch.setenv("CONDA_PLUGINS_GUARD_IGNORE", "channel-mix")
     reset_context()
     s = read_settings()
-    assert s.mode == "off"
-    assert s.fail_on == "low"
+    assert str(s.mode) == "off"
+    assert str(s.fail_on) == "low"
     assert set(s.ignore) == {"downgrade", "channel-mix"}  # lists merge
 
 
@@ -354,30 +354,35 @@ def test_mode_off_is_silent(cuda_env: Path, conda_cli, guard_config):
 @pytest.mark.parametrize(
     ("key", "value", "words"),
     [
-        ("guard_mode", "blok", "'plugins.guard_mode' must be one of: warn, block, off"),
+        ("guard_mode", "blok", "Valid choices for guard_mode: 'warn', 'block', 'off'"),
         (
             "guard_fail_on",
             "severe",
-            "'plugins.guard_fail_on' must be one of: info, low",
+            "Valid choices for guard_fail_on: 'info', 'low', 'medium', 'high'",
         ),
         (
             "guard_batch",
             "sometimes",
-            "'plugins.guard_batch' must be one of: update-all",
+            "Valid choices for guard_batch: 'update-all', 'always', 'never'",
         ),
-        ("guard_batch_timeout", -1, "'plugins.guard_batch_timeout' must be a number"),
+        (
+            "guard_batch_timeout",
+            -1,
+            "'plugins.guard_batch_timeout' must be a number of seconds > 0",
+        ),
+        (
+            "guard_batch_timeout",
+            float("inf"),
+            "'plugins.guard_batch_timeout' must be a number of seconds > 0",
+        ),
         (
             "guard_on_error",
             "ajar",
-            "'plugins.guard_on_error' must be one of: open, closed",
+            "Valid choices for guard_on_error: 'open', 'closed'",
         ),
-        (
-            "guard_report",
-            "long",
-            "'plugins.guard_report' must be one of: full, summary",
-        ),
+        ("guard_report", "long", "Valid choices for guard_report: 'full', 'summary'"),
     ],
-    ids=["mode", "fail_on", "batch", "batch_timeout", "on_error", "report"],
+    ids=["mode", "fail_on", "batch", "batch_timeout", "inf", "on_error", "report"],
 )
 def test_invalid_setting_is_a_configuration_error(
     cuda_env: Path, conda_cli, guard_config, key, value, words
@@ -390,6 +395,15 @@ def test_invalid_setting_is_a_configuration_error(
     )
     assert f"Parameter {key} = {value!r}" in str(exc.value)
     assert words in str(exc.value)
+
+
+def test_setting_values_are_case_blind(guard_config):
+    from conda_guard.adapters.conda_settings import read_settings
+    from conda_guard.constants import GuardMode, SeverityName
+
+    guard_config(guard_mode="Block", guard_fail_on="MEDIUM")
+    settings = read_settings()
+    assert (settings.mode, settings.fail_on) == (GuardMode.BLOCK, SeverityName.MEDIUM)
 
 
 def test_unknown_rule_in_guard_ignore(cuda_env: Path, conda_cli, guard_config):
@@ -650,7 +664,7 @@ def test_the_suggested_config_commands_work(cuda_env: Path, conda_cli, guard_con
         "install", "-p", cuda_env, "--dry-run", "pytorch=1.12.1", raises=DryRunExit
     )
     out, err, code = conda_cli("config", "--describe", "plugins.guard_mode")
-    assert "plugins.guard_mode (str)" in out
+    assert "plugins.guard_mode (GuardMode)" in out  # conda checks the choices
 
 
 # -- explicit files: no solve, checked before linking ------------------------------

@@ -214,7 +214,7 @@ def test_guard_install_options_reach_the_guard(cuda_env: Path, conda_cli, monkey
         raises=DryRunExit,
     )
     (settings,) = seen
-    assert (settings.mode, settings.fail_on) == ("block", "low")
+    assert (str(settings.mode), str(settings.fail_on)) == ("block", "low")
     assert settings.ignore == ("channel-mix",)
     assert settings.allow == ("openssl >=3",)
     assert conda_run.current().overrides == {}  # the strict run ended with it

@@ -200,5 +200,6 @@ def test_real_conda_plugin_import_is_light():
         "conda_guard.adapters.conda_settings",
         "conda_guard.constants",
         "conda_guard.plugin",
+        "conda_guard.settings",
     ]
     assert not [m for m in data["new"] if m.startswith(HEAVY)]

@@ -23,6 +23,7 @@ from __future__ import annotations
 import shlex
 from typing import TYPE_CHECKING
 
+from ..constants import BatchWhen, GuardMode, OnError
 from . import conda_run
 
 if TYPE_CHECKING:
@@ -33,9 +34,9 @@ if TYPE_CHECKING:
 
     from ..analysis import Analysis
     from ..models import State
+    from ..settings import GuardSettings
     from .conda_report import Outcome
     from .conda_run import CondaRequest, GuardRun
-    from .conda_settings import GuardSettings
 
 
 # -- hook actions ------------------------------------------------------------
@@ -72,7 +73,7 @@ def post_solve(
 
     run = conda_run.current()
     settings = run.settings()
-    if settings.mode == "off":
+    if settings.mode is GuardMode.OFF:
         return
     prefix = context.target_prefix
     if prefix:
@@ -92,7 +93,7 @@ def check_revision(run: GuardRun) -> None:
     if request.revision is None:
         return
     settings = run.settings()
-    if settings.mode == "off":
+    if settings.mode is GuardMode.OFF:
         return
     prefix = context.target_prefix
     run.mark_checked(prefix, None, will_link=not context.dry_run)
@@ -119,7 +120,7 @@ def guard(settings: GuardSettings, build: Callable[[], Outcome | None]) -> None:
     except GuardBlockedError:
         raise
     except Exception as exc:  # a failure of the check never decides in open mode
-        if settings.on_error != "closed":
+        if settings.on_error is not OnError.CLOSED:
             report_skipped(exc)
         elif isinstance(exc, CondaError):
             raise
@@ -213,9 +214,9 @@ def frozen_blocks(
 
 def wants_batch(settings: GuardSettings, request: CondaRequest) -> bool:
     """``guard_batch``: always, never, or only for ``update --all``."""
-    if settings.batch == "always":
+    if settings.batch is BatchWhen.ALWAYS:
         return True
-    if settings.batch == "never":
+    if settings.batch is BatchWhen.NEVER:
         return False
     return request.command == "update" and request.update_all
 
@@ -233,7 +234,7 @@ def with_batch(
     try:
         batch, notes = batch_state(analysis.before, settings, request)
     except Exception as exc:
-        if settings.on_error == "closed":
+        if settings.on_error is OnError.CLOSED:
             raise
         return analysis.extend(notes=[f"batch solve skipped: {exc}"])
     if batch is None:

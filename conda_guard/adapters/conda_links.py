@@ -28,9 +28,9 @@ if TYPE_CHECKING:
     from conda.models.records import PackageRecord
 
     from ..models import State
+    from ..settings import GuardSettings
     from .conda_report import Outcome
     from .conda_run import GuardRun
-    from .conda_settings import GuardSettings
 
 
 def incoming_dirs(link_precs: Iterable[PackageRecord]) -> dict[str, Path]:
@@ -119,6 +119,7 @@ class GuardLinkCheck(Action):
     def _verify(self) -> Exception | None:
         from conda.exceptions import CondaError
 
+        from ..constants import GuardMode
         from . import conda_run
         from .conda_hooks import guard
         from .conda_report import report_skipped
@@ -131,7 +132,7 @@ class GuardLinkCheck(Action):
         except Exception as exc:  # a bug reading them: the default is open
             report_skipped(exc)
             return None
-        if settings.mode == "off" or not self.target_prefix:
+        if settings.mode is GuardMode.OFF or not self.target_prefix:
             return None
         unlink, link = tuple(self.unlink_precs or ()), tuple(self.link_precs or ())
         try:

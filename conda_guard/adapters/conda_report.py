@@ -16,14 +16,16 @@ import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from ..constants import GuardMode, ReportStyle
+
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
     from ..analysis import Analysis
     from ..models import Finding
     from ..policy import Decision
+    from ..settings import GuardSettings
     from .conda_run import CondaRequest
-    from .conda_settings import GuardSettings
 
 log = logging.getLogger(f"conda.{__name__}")
 
@@ -80,7 +82,8 @@ def act(outcome: Outcome, settings: GuardSettings) -> None:
 
     analysis = outcome.analysis
     decision = decide(analysis.findings, settings.policy())
-    if outcome.frozen_blocks or (settings.mode == "block" and decision.blocked):
+    blocks = settings.mode is GuardMode.BLOCK and decision.blocked
+    if outcome.frozen_blocks or blocks:
         blocking = decision.blocking
         if outcome.frozen_blocks:
             frozen = tuple(f for f in analysis.findings if f.rule == "frozen")
@@ -133,7 +136,7 @@ def _prefix_label(outcome: Outcome) -> str:
 def warning_text(outcome: Outcome, settings: GuardSettings) -> str:
     """The warn-mode report: short, above conda's plan, pointing at the detail."""
     analysis = outcome.analysis
-    if settings.report == "full":
+    if settings.report is ReportStyle.FULL:
         from ..report import render_text
 
         body = render_text(analysis).rstrip("\n").splitlines()

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from conda.models.match_spec import MatchSpec
     from conda.models.records import PackageRecord
 
-    from .conda_settings import GuardSettings
+    from ..settings import GuardSettings
 
 
 @dataclass(frozen=True)

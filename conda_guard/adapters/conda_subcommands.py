@@ -19,6 +19,8 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
+from ..constants import GuardMode, SeverityName
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
@@ -48,7 +50,7 @@ def _add_strict_options(p: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--fail-on",
         dest="guard_fail_on",
-        choices=("info", "low", "medium", "high"),
+        choices=SeverityName.names(),
         default=None,
         help="refuse findings at or above this severity "
         "(default: plugins.guard_fail_on, 'high')",
@@ -169,7 +171,7 @@ def _policy_defaults(args: argparse.Namespace) -> None:
 
     settings = read_settings()
     if getattr(args, "fail_on", None) is None:
-        args.fail_on = settings.fail_on
+        args.fail_on = str(settings.fail_on)
     args.ignore = [*settings.ignore, *(getattr(args, "ignore", None) or ())]
     args.allow = [*settings.allow, *(getattr(args, "allow", None) or ())]
 
@@ -200,9 +202,13 @@ def _run_strict(args: argparse.Namespace, command: str) -> int:
     from . import conda_hooks, conda_run
 
     rules, packages = split_accept(args.guard_accept)
-    overrides: dict[str, Any] = {"mode": "block", "ignore": rules, "allow": packages}
+    overrides: dict[str, Any] = {
+        "mode": GuardMode.BLOCK,
+        "ignore": rules,
+        "allow": packages,
+    }
     if args.guard_fail_on:
-        overrides["fail_on"] = args.guard_fail_on
+        overrides["fail_on"] = SeverityName(args.guard_fail_on)
     with conda_run.strict_run(command, overrides) as run:
         if args.guard_batch:
             if not _apply_batch(args, run, command):

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..constants import DEFAULT_BATCH_TIMEOUT
-from .protocol import parse_virtual_package, timeout_seconds
+from ..settings import timeout_seconds
+from .protocol import parse_virtual_package
 
 if TYPE_CHECKING:
     from typing import Any

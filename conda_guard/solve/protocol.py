@@ -20,7 +20,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
-from ..constants import DEFAULT_BATCH_TIMEOUT, MAX_SOLVE_TIMEOUT
+from ..constants import DEFAULT_BATCH_TIMEOUT
 from ..models import Record
 
 if TYPE_CHECKING:
@@ -266,20 +266,3 @@ def parse_virtual_package(text: str) -> tuple[str, str, str]:
 
 
 _VIRTUAL_NAME = re.compile(r"__[a-z0-9][a-z0-9_.\-]*")
-
-
-def timeout_seconds(value: object) -> float:
-    """A time budget in seconds: a finite number > 0 and at most a day.
-
-    Raises ValueError with a reason that fits after "must be" otherwise.
-    """
-    try:
-        seconds = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise ValueError(f"not a number of seconds: {value!r}") from None
-    if not 0 < seconds <= MAX_SOLVE_TIMEOUT:  # also false for nan
-        raise ValueError(
-            f"must be a number of seconds > 0 and <= {MAX_SOLVE_TIMEOUT:g},"
-            f" not {value!r}"
-        )
-    return seconds
