@@ -6,7 +6,15 @@ prefix will provide after a transaction: files of staying packages plus the
 files of incoming packages, read from their extracted directories. Only
 binaries that can be affected are read: those of staying packages that depend,
 directly or transitively, on a changed package, and pip-installed extensions.
-Standard library + the readers of :mod:`conda_guard.binaries.formats`.
+
+The steps, each a function of what the one before returned:
+:func:`~conda_guard.binaries.index.index_transaction` (who provides which file
+on each side), :func:`~conda_guard.binaries.check.find_problems` (what the
+binaries need that goes away),
+:func:`~conda_guard.binaries.findings.link_findings` and
+:func:`~conda_guard.binaries.findings.link_notes`; the binary cache is saved
+at the end, on purpose. Standard library + pyelftools (through
+:mod:`conda_guard.binaries.read`).
 """
 
 from __future__ import annotations
@@ -15,8 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from conda_guard.binaries.check import _LinkCheck
-from conda_guard.binaries.formats import readers
+from conda_guard.binaries.check import Scanners, find_problems
+from conda_guard.binaries.findings import link_findings, link_notes
+from conda_guard.binaries.index import index_transaction
 from conda_guard.binaries.pip import active_dists, find_pip_dists, pip_findings
 
 if TYPE_CHECKING:
@@ -68,43 +77,39 @@ def check_links(
     package, their ``GLIBC_*`` needs against it. Never writes inside
     ``prefix``.
     """
-    check = _LinkCheck(before, after, Path(prefix), dict(incoming or {}))
-    if not check.old and not check.new:
-        return LinkReport((), (), check.stats)
-    if not readers():
-        return LinkReport(
-            (),
-            (
-                (
-                    "link-level checks skipped: pyelftools, a dependency of "
-                    "conda-guard, is not importable (pip install pyelftools)"
-                ),
-            ),
-            check.stats,
+    prefix = Path(prefix)
+    index = index_transaction(before, after, prefix, incoming or {})
+    stats = {
+        "packages_scanned": 0,
+        "files_scanned": 0,
+        "files_read": 0,
+        "cache_hits": 0,
+    }
+    if not index.old and not index.new:
+        return LinkReport((), (), stats)
+    dists = active_dists(find_pip_dists(prefix), before.get("python")) if pip else ()
+    if not index.has_files and not dists:
+        note = (
+            "link-level checks skipped: no installed files are known for "
+            f"{prefix} (conda-meta records without 'files')"
         )
-    dists = (
-        active_dists(find_pip_dists(check.prefix), before.get("python")) if pip else ()
+        return LinkReport((), (note,), stats)
+    scanners = Scanners(prefix, index.incoming, cache_dir)
+    problems = find_problems(
+        index,
+        scanners,
+        dists=dists,
+        scan_all=scan_all,
+        glibc=after.get("__glibc") or before.get("__glibc"),
+        check_incoming=check_incoming,
     )
-    if not check.index_files() and not dists:
-        return LinkReport(
-            (),
-            (
-                (
-                    "link-level checks skipped: no installed files are known for "
-                    f"{check.prefix} (conda-meta records without 'files')"
-                ),
-            ),
-            check.stats,
-        )
-    check.open_scanners(cache_dir)
-    check.scan_staying(scan_all, dists)
-    if check_incoming:
-        glibc = after.get("__glibc") or before.get("__glibc")
-        check.scan_incoming(glibc)
-    findings = check.findings()
+    findings = link_findings(index, problems, scanners)
     if pip:
         findings += pip_findings(
-            before, after, check.prefix, dists=dists, scanner=check.scanner
+            before, after, prefix, dists=dists, scanner=scanners.prefix
         )
-    notes = check.notes()
-    return LinkReport(tuple(findings), tuple(notes), check.stats)
+    notes = link_notes(index, problems, scanners)
+    scanners.save()
+    stats.update(problems.stats)
+    stats.update(scanners.stats())
+    return LinkReport(tuple(findings), tuple(notes), stats)
