@@ -250,12 +250,9 @@ def run_check(args: argparse.Namespace) -> int:
     notes = list(found.notes)
     extra: list[Finding] = []
     if args.links:
-        try:
-            from .binaries import pip_extension_findings, pip_extensions
-        except ImportError as exc:
-            notes.append(f"binary checks skipped: {exc}")
-        else:
-            extra.extend(pip_extension_findings(pip_extensions(Path(prefix))))
+        from .binaries import pip_extension_findings, pip_extensions
+
+        extra.extend(pip_extension_findings(pip_extensions(Path(prefix))))
     if state.frozen is not None:
         notes.append("the environment is marked frozen (conda-meta/frozen)")
     analysis = Analysis(

@@ -18,7 +18,6 @@ import pytest
 pytest.importorskip(
     "conda", reason="conda is not importable (see docs/dev/conda-from-source.md)"
 )
-pytest.importorskip("elftools", reason="the link check reads ELF files with pyelftools")
 pytest.importorskip("conda_index", reason="conda-index indexes the test channel")
 
 from conda.exceptions import CondaMultiError, DryRunExit
