@@ -30,7 +30,7 @@ from conda_guard.adapters.conda_errors import (
 )
 
 from .conda_channel import PYTORCH_CPU_BUILD, PYTORCH_CUDA_BUILD
-from .conda_fixtures import hash_tree
+from .conda_fixtures import guard_hooks_registered, hash_tree
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -119,12 +119,15 @@ def test_warn_mode_installs_after_warning(cuda_env: Path, conda_cli):
     assert meta == [f"pytorch-1.12.1-{PYTORCH_CPU_BUILD}.json"]
 
 
-def test_no_findings_no_output(cuda_env: Path, conda_cli):
+def test_no_findings_no_output(cuda_env: Path, conda_cli, guard_outcomes):
     out, err, exc = conda_cli(
         "install", "-p", cuda_env, "--dry-run", "filelock", raises=DryRunExit
     )
     assert "conda-guard" not in err
     assert "filelock" in out
+    (outcome,) = guard_outcomes  # the guard ran and found nothing
+    assert outcome.analysis.findings == ()
+    assert [c.name for c in outcome.analysis.changes] == ["filelock"]
 
 
 def test_summary_report_lists_drift_for_update_all(cuda_env: Path, conda_cli):
@@ -262,7 +265,9 @@ def test_remove_warns_in_warn_mode(cuda_env: Path, conda_cli):
     )
 
 
-def test_create_dry_run_is_checked(guard_config, conda_cli, tmp_path: Path):
+def test_create_dry_run_is_checked(
+    guard_config, conda_cli, tmp_path: Path, guard_outcomes
+):
     out, err, exc = conda_cli(
         "create",
         "-p",
@@ -274,6 +279,10 @@ def test_create_dry_run_is_checked(guard_config, conda_cli, tmp_path: Path):
     )
     assert not (tmp_path / "new").exists()
     assert "numpy-1.25.1" in out
+    (outcome,) = guard_outcomes
+    assert outcome.prefix == str(tmp_path / "new")
+    assert len(outcome.analysis.before) == 0
+    assert outcome.analysis.after.get("numpy").version == "1.25.1"
 
 
 # -- settings --------------------------------------------------------------------
@@ -343,12 +352,13 @@ def test_env_var_blocks(cuda_env: Path, conda_cli, monkeypatch):
     )
 
 
-def test_mode_off_is_silent(cuda_env: Path, conda_cli, guard_config):
+def test_mode_off_is_silent(cuda_env: Path, conda_cli, guard_config, guard_outcomes):
     guard_config(guard_mode="off")
     out, err, exc = conda_cli(
         "install", "-p", cuda_env, "--dry-run", "pytorch=1.12.1", raises=DryRunExit
     )
     assert "conda-guard" not in err
+    assert guard_hooks_registered() and guard_outcomes == []  # loaded, and off
 
 
 @pytest.mark.parametrize(
@@ -423,12 +433,19 @@ def test_unknown_rule_in_guard_ignore(cuda_env: Path, conda_cli, guard_config):
     assert "gpu-to-cpu" in str(exc.value)
 
 
-def test_guard_ignore_lets_it_through(cuda_env: Path, conda_cli, guard_config):
+def test_guard_ignore_lets_it_through(
+    cuda_env: Path, conda_cli, guard_config, guard_outcomes
+):
     guard_config(guard_mode="block", guard_ignore=["gpu-to-cpu"])
     out, err, exc = conda_cli(
         "install", "-p", cuda_env, "--dry-run", "pytorch=1.12.1", raises=DryRunExit
     )
     assert "gpu-to-cpu" not in err
+    (outcome,) = guard_outcomes
+    assert (
+        "1 finding(s) not shown, ignored or allowed by your settings: gpu-to-cpu"
+        in outcome.analysis.notes
+    )
 
 
 def test_guard_allow_one_package_still_blocks_the_other(
@@ -450,13 +467,19 @@ def test_guard_allow_one_package_still_blocks_the_other(
 
 
 def test_guard_allow_match_specs_let_it_through(
-    cuda_env: Path, conda_cli, guard_config
+    cuda_env: Path, conda_cli, guard_config, guard_outcomes
 ):
     guard_config(
         guard_mode="block", guard_allow=["pytorch >=1.12", "'pytorch-mutex 1.0'"]
     )
     conda_cli(
         "install", "-p", cuda_env, "--dry-run", "pytorch=1.12.1", raises=DryRunExit
+    )
+    (outcome,) = guard_outcomes
+    assert outcome.analysis.findings == ()
+    assert (
+        "1 finding(s) not shown, ignored or allowed by your settings: gpu-to-cpu"
+        in outcome.analysis.notes
     )
 
 

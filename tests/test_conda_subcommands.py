@@ -238,7 +238,7 @@ def test_guard_update_all_blocks(cuda_env: Path, conda_cli, guard_config):
     )
 
 
-def test_guard_update_accept(cuda_env: Path, conda_cli, guard_config):
+def test_guard_update_accept(cuda_env: Path, conda_cli, guard_config, guard_outcomes):
     guard_config(guard_batch="never")
     conda_cli(
         "guard",
@@ -253,6 +253,8 @@ def test_guard_update_accept(cuda_env: Path, conda_cli, guard_config):
         "explicit-spec",
         raises=DryRunExit,
     )
+    (outcome,) = guard_outcomes
+    assert "gpu-to-cpu" in outcome.analysis.notes[-1]  # accepted, not absent
 
 
 def test_guard_update_batch_applies_the_one_shot_solution(cuda_env: Path, conda_cli):
