@@ -22,6 +22,8 @@ import pytest
 from conda_guard.graph import dep_name as spec_name
 from conda_guard.solve import PYTHON_ENV, run_worker
 
+from .helpers import needs_data  # noqa: F401 (the solve tests import it from here)
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
@@ -35,9 +37,6 @@ SUBCHANNEL_PY39_URL = SUBCHANNEL_PY39.as_uri()
 needs_rattler = pytest.mark.skipif(
     not os.environ.get(PYTHON_ENV) and importlib.util.find_spec("rattler") is None,
     reason="py-rattler is not installed (pip install 'conda-guard[rattler]')",
-)
-needs_data = pytest.mark.skipif(
-    not HARVESTED.is_dir(), reason="../shared/data is not next to the repository"
 )
 #: the virtual packages of data/tools/solve_checks.py (a glibc 2.35 x86_64 box)
 VIRTUAL = ("__glibc=2.35", "__unix", "__linux=5.15", "__archspec=1=x86_64")
