@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..exceptions import UsageError
-from .plan import _conda_records
+from .plan import conda_records
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -48,7 +48,7 @@ def target_platform(current: State, given: str | None = None) -> str:
         return given
     if current.platform:
         return current.platform
-    subdirs = Counter(r.subdir for r in _conda_records(current))
+    subdirs = Counter(r.subdir for r in conda_records(current))
     subdirs.pop("noarch", None)
     subdirs.pop("", None)
     if subdirs:
@@ -83,7 +83,7 @@ def solver_channels(channels: Sequence[str], solver: str) -> list[str]:
 
 def default_channels(current: State) -> list[str]:
     """The channels the installed packages came from, most used first."""
-    counts = Counter(r.channel for r in _conda_records(current) if r.channel)
+    counts = Counter(r.channel for r in conda_records(current) if r.channel)
     counts.pop("pypi", None)
     counts.pop("<unknown>", None)
     return [ch for ch, _ in counts.most_common()]

@@ -41,7 +41,8 @@ def _by_name(specs: Iterable[str]) -> dict[str, str]:
     return out
 
 
-def _conda_records(state: State) -> list[Record]:
+def conda_records(state: State) -> list[Record]:
+    """The records conda manages (no pip records, no virtual packages)."""
     return [r for r in state if not r.pip and not r.name.startswith("__")]
 
 
@@ -168,7 +169,7 @@ def plan_solves(
     same_name = tuple(
         s.strip() for s in (*install, *update) if s.strip() != request[spec_name(s)]
     )
-    records = {r.name: r for r in _conda_records(current)}
+    records = {r.name: r for r in conda_records(current)}
     _check_installed(update, records)
     history, notes = _history_specs(current, records)
     explicit = {**history, **request}
