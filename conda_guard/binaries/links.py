@@ -34,6 +34,10 @@ if TYPE_CHECKING:
     from conda_guard.models import Finding, State
 
 
+#: the counters every :class:`LinkReport` has (incoming ones are added when used)
+STATS = ("packages_scanned", "files_scanned", "files_read", "cache_hits")
+
+
 @dataclass(frozen=True, slots=True)
 class LinkReport:
     """What :func:`check_links` found.
@@ -79,21 +83,12 @@ def check_links(
     """
     prefix = Path(prefix)
     index = index_transaction(before, after, prefix, incoming or {})
-    stats = {
-        "packages_scanned": 0,
-        "files_scanned": 0,
-        "files_read": 0,
-        "cache_hits": 0,
-    }
+    stats = dict.fromkeys(STATS, 0)
     if not index.old and not index.new:
         return LinkReport((), (), stats)
     dists = active_dists(find_pip_dists(prefix), before.get("python")) if pip else ()
     if not index.has_files and not dists:
-        note = (
-            "link-level checks skipped: no installed files are known for "
-            f"{prefix} (conda-meta records without 'files')"
-        )
-        return LinkReport((), (note,), stats)
+        return LinkReport((), (_no_files_note(prefix),), stats)
     scanners = Scanners(prefix, index.incoming, cache_dir)
     problems = find_problems(
         index,
@@ -104,7 +99,7 @@ def check_links(
         check_incoming=check_incoming,
     )
     findings = link_findings(index, problems, scanners)
-    if pip:
+    if pip:  # python-minor and numpy-abi of pip's extensions
         findings += pip_findings(
             before, after, prefix, dists=dists, scanner=scanners.prefix
         )
@@ -113,3 +108,10 @@ def check_links(
     stats.update(problems.stats)
     stats.update(scanners.stats())
     return LinkReport(tuple(findings), tuple(notes), stats)
+
+
+def _no_files_note(prefix: Path) -> str:
+    return (
+        "link-level checks skipped: no installed files are known for "
+        f"{prefix} (conda-meta records without 'files')"
+    )
