@@ -823,3 +823,17 @@ def test_a_failed_batch_solve_stops_in_closed_mode(
     )
     assert "(RuntimeError: batch boom)" in str(exc.value)
     assert hash_tree(cuda_env) == before
+
+
+def test_a_dry_run_leaves_nothing_behind(cuda_env: Path, conda_cli, guard_outcomes):
+    """The run of a command records a transaction only when conda will link it."""
+    from conda_guard.adapters import conda_run
+
+    conda_cli(
+        "install", "-p", cuda_env, "--dry-run", "pytorch=1.12.1", raises=DryRunExit
+    )
+    assert len(guard_outcomes) == 1  # the check ran
+    run = conda_run.current()
+    assert (run.command, run.checked) == ("install", None)
+    conda_cli("install", "-p", cuda_env, "-y", "filelock")
+    assert conda_run.current().command == ""  # the post-command hook ended it
