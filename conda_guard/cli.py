@@ -16,22 +16,15 @@ import sys
 from typing import TYPE_CHECKING, NoReturn
 
 from . import __version__
-from .constants import EXIT_INTERNAL, EXIT_USAGE
+from .constants import EXIT_INTERNAL, EXIT_USAGE, SeverityName
 from .exceptions import escape_controls
+from .readers import FORMATS
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-SEVERITIES = ("info", "low", "medium", "high")
-FORMAT_NAMES = (
-    "prefix",
-    "explicit",
-    "conda-lock",
-    "pixi-lock",
-    "env-yaml",
-    "conda-list-json",
-    "conda-list-export",
-)
+SEVERITIES = SeverityName.names()
+FORMAT_NAMES = tuple(FORMATS)
 
 DESCRIPTION = (
     "Show what a change to a conda environment does to its ABI-sensitive "
@@ -102,8 +95,9 @@ def _add_output_options(p: argparse.ArgumentParser) -> None:
     pol.add_argument(
         "--fail-on",
         choices=SEVERITIES,
-        default="high",
-        help="exit 1 when a finding is at or above this severity (default: high)",
+        default=None,
+        help="exit 1 when a finding is at or above this severity (default: high;"
+        " inside conda: plugins.guard_fail_on)",
     )
     pol.add_argument(
         "--ignore",

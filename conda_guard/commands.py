@@ -6,28 +6,28 @@ report (text, ``--json`` or ``--markdown``) to stdout.
 
 from __future__ import annotations
 
-import json
 import os
-import sys
-from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .constants import EXIT_FINDINGS, EXIT_OK, REPORT_SCHEMA
 from .exceptions import UsageError
 from .models import Severity, State
+from .output import emit, exit_code, json_lines, print_lines, use_color
 from .policy import Policy
 from .readers.source import STDIN, path_kind
 
 if TYPE_CHECKING:
     import argparse
+    from collections.abc import Callable, Iterable, Iterator
 
     from .analysis import Analysis
     from .models import Finding
 
 
 def policy_from_args(args: argparse.Namespace) -> Policy:
-    """The policy given by ``--fail-on``, ``--ignore``, ``--allow``, ``--show-info``.
+    """The policy of ``--fail-on`` (default high), ``--ignore``, ``--allow``,
+    ``--show-info``.
 
     JSON is for programs: it carries every finding, info included. An
     ``--allow`` value that is not a package name or match spec is a
@@ -42,7 +42,7 @@ def policy_from_args(args: argparse.Namespace) -> Policy:
             raise UsageError(f"--allow {item!r}: {exc}") from None
     full = getattr(args, "show_info", False) or getattr(args, "json", False)
     return Policy(
-        fail_on=Severity.parse(args.fail_on),
+        fail_on=Severity.parse(args.fail_on or "high"),
         ignore=frozenset(args.ignore or ()),
         allow=tuple(args.allow or ()),
         show=Severity.INFO if full else Severity.LOW,
@@ -96,90 +96,6 @@ def target_prefix(
     return None
 
 
-def _color(args: argparse.Namespace) -> bool:
-    if args.color == "always":
-        return True
-    if args.color == "never" or os.environ.get("NO_COLOR"):
-        return False
-    return sys.stdout.isatty()
-
-
-def json_lines(
-    obj: dict[str, Any],
-    stream: tuple[str, Iterable[Any]] | None = None,
-    tail: Callable[[], dict[str, Any]] | None = None,
-) -> Iterator[str]:
-    """A JSON object as lines: one per top-level key, one per list element.
-
-    Each value or element is one line from the C encoder (``indent=2`` runs
-    the pure-Python encoder, several times slower on a 1,000-package
-    report). ``stream`` is ``(key, iterable)``: a key whose list is written
-    as it is produced; ``tail`` gives the keys that follow it, once it is done.
-    """
-    pending: str | None = None
-    for line in _json_body(obj, stream, tail):
-        if pending is not None:
-            # no comma after an opening line or before a closing one
-            bare = pending.endswith(("{", "[")) or line.startswith(("  ]", "}"))
-            yield pending if bare else pending + ","
-        pending = line
-    if pending is not None:
-        yield pending
-
-
-def _json_body(
-    obj: dict[str, Any],
-    stream: tuple[str, Iterable[Any]] | None,
-    tail: Callable[[], dict[str, Any]] | None,
-) -> Iterator[str]:
-    """The lines of :func:`json_lines` without the commas between them."""
-    yield "{"
-    items: Iterable[tuple[str, Any]] = obj.items()
-    if stream is not None:
-        items = (*items, stream)
-    for key, value in items:
-        if isinstance(value, dict) or not isinstance(value, (list, Iterator)):
-            yield f"  {json.dumps(key)}: {json.dumps(value)}"
-            continue
-        opened = False
-        for element in value:
-            if not opened:
-                yield f"  {json.dumps(key)}: ["
-                opened = True
-            yield f"    {json.dumps(element)}"
-        yield "  ]" if opened else f"  {json.dumps(key)}: []"
-    for key, value in (tail() if tail is not None else {}).items():
-        yield f"  {json.dumps(key)}: {json.dumps(value)}"
-    yield "}"
-
-
-def _print_lines(lines: Iterable[str]) -> None:
-    write = sys.stdout.write
-    for line in lines:
-        write(line + "\n")
-
-
-def emit(analysis: Analysis, args: argparse.Namespace) -> None:
-    """Print the report in the format asked for."""
-    from .report import render_json, render_markdown, render_text
-
-    if args.json:
-        _print_lines(json_lines(render_json(analysis)))
-    elif args.markdown:
-        print(render_markdown(analysis, limit=args.markdown_limit or None), end="")
-    else:
-        print(render_text(analysis, color=_color(args), summary=args.summary), end="")
-
-
-def exit_code(findings: Iterable[Finding], policy: Policy) -> int:
-    """1 when a finding is at or above ``policy.fail_on``, else 0."""
-    return (
-        EXIT_FINDINGS
-        if any(f.severity >= policy.fail_on for f in findings)
-        else EXIT_OK
-    )
-
-
 def link_checks(
     before: State, after: State, enabled: bool
 ) -> tuple[list[Finding], list[str]]:
@@ -219,7 +135,7 @@ def run_diff(args: argparse.Namespace) -> int:
     from .analysis import analyze
     from .grouped import wants_grouped
     from .readers import read_state
-    from .solve import propose, wants_solve
+    from .solve import options_from_args, propose, wants_solve
 
     policy = policy_from_args(args)
     solving = wants_solve(args)
@@ -246,7 +162,7 @@ def run_diff(args: argparse.Namespace) -> int:
     read = {"platform": args.platform, "environment": args.environment}
     before = read_state(before_ref, args.before_format or args.format, **read)
     if solving:
-        proposal = propose(args, before, policy=policy)
+        proposal = propose(options_from_args(args), before, policy=policy)
         links, link_notes = link_checks(before, proposal.incremental, args.links)
         analysis = analyze(
             before,
@@ -343,7 +259,7 @@ def run_history(args: argparse.Namespace) -> int:
             for r, a in results
         )
         head = {"schema": REPORT_SCHEMA, "prefix": prefix}
-        _print_lines(
+        print_lines(
             json_lines(
                 head,
                 ("revisions", revisions),
@@ -355,12 +271,12 @@ def run_history(args: argparse.Namespace) -> int:
         limit = args.markdown_limit or None
         print(render_history_markdown(prefix, done, limit=limit), end="")
     else:
-        color = _color(args)
+        color = use_color(args)
         for rev, analysis in results:
             text = render_revision_text(
                 rev, fails(analysis), color=color, summary=args.summary
             )
-            _print_lines(text.splitlines())
+            print_lines(text.splitlines())
         for note in _history_notes(prefix, seen).get("notes", ()):
             print(f"conda-guard: note: {note}")
     return EXIT_FINDINGS if failed else EXIT_OK
@@ -379,12 +295,9 @@ def run_check(args: argparse.Namespace) -> int:
     notes = list(found.notes)
     extra: list[Finding] = []
     if args.links:
-        try:
-            from .binaries import pip_extensions
-        except ImportError as exc:
-            notes.append(f"binary checks skipped: {exc}")
-        else:
-            extra.extend(_pip_findings(pip_extensions(Path(prefix))))
+        from .binaries import pip_extension_findings, pip_extensions
+
+        extra.extend(pip_extension_findings(pip_extensions(Path(prefix))))
     if state.frozen is not None:
         notes.append("the environment is marked frozen (conda-meta/frozen)")
     analysis = Analysis(
@@ -397,27 +310,6 @@ def run_check(args: argparse.Namespace) -> int:
     ).extend(findings=extra)
     emit(analysis, args)
     return exit_code(analysis.findings, policy)
-
-
-def _pip_findings(dists: dict[str, tuple[str, ...]]) -> list[Finding]:
-    from .models import Finding, PackageMove
-
-    if not dists:
-        return []
-    names = sorted(dists)
-    return [
-        Finding(
-            rule="pip-extension",
-            severity=Severity.LOW,
-            message=(
-                f"{len(names)} pip-installed distribution(s) carry compiled "
-                f"extensions conda does not track: {', '.join(names)}; a Python "
-                f"minor or numpy major change breaks them"
-            ),
-            packages=tuple(PackageMove(n, None, None) for n in names),
-            evidence=tuple(f"{n}: {', '.join(dists[n][:3])}" for n in names),
-        )
-    ]
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {

@@ -17,8 +17,8 @@ if TYPE_CHECKING:
 
 def run_diff_all(args: argparse.Namespace, policy: Policy, *, solving: bool) -> int:
     """Read both files once, analyse every pair, print the grouped report."""
-    from .commands import _color, exit_code
     from .grouped import analyze_all, selection
+    from .output import exit_code, use_color
     from .readers.all_environments import read_all
     from .report.grouped import (
         render_grouped_json,
@@ -53,6 +53,6 @@ def run_diff_all(args: argparse.Namespace, policy: Policy, *, solving: bool) -> 
         limit = args.markdown_limit or None
         print(render_grouped_markdown(grouped, limit=limit), end="")
     else:
-        text = render_grouped_text(grouped, color=_color(args), summary=args.summary)
+        text = render_grouped_text(grouped, color=use_color(args), summary=args.summary)
         print(text, end="")
     return exit_code(grouped.findings(), policy)

@@ -1,7 +1,15 @@
-"""Names and numbers shared by the CLI, the plugin and the report."""
+"""Names and numbers shared by the CLI, the plugin and the report.
+
+The lists of names are :class:`Choice` enums, one per list: the severity names
+(:class:`SeverityName`, which :class:`conda_guard.models.Severity` ranks) and
+the values of the settings with choices. conda validates a setting whose
+default is one of them itself, as it does for its own ``channel_priority``.
+Standard library only (conda imports this with the settings hook).
+"""
 
 from __future__ import annotations
 
+import enum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -26,9 +34,70 @@ SETTING_BATCH: Final = "guard_batch"
 SETTING_BATCH_TIMEOUT: Final = "guard_batch_timeout"
 SETTING_ON_ERROR: Final = "guard_on_error"
 SETTING_REPORT: Final = "guard_report"
+SETTING_SNAPSHOT: Final = "guard_snapshot"
+SETTING_SNAPSHOT_DIR: Final = "guard_snapshot_dir"
+SETTING_SNAPSHOT_COPY: Final = "guard_snapshot_copy"
 
-MODES: Final = ("warn", "block", "off")
-BATCH_CHOICES: Final = ("update-all", "always", "never")
-ON_ERROR_CHOICES: Final = ("open", "closed")
-REPORT_CHOICES: Final = ("full", "summary")
 DEFAULT_BATCH_TIMEOUT: Final = 30.0
+#: The longest time budget a solve may be given (seconds): a day.
+MAX_SOLVE_TIMEOUT: Final = 86400.0
+
+
+class Choice(enum.Enum):
+    """One value of a list of names: ``str()`` is the name, input is case-blind.
+
+    Like conda's ``ValueEnum``: not a ``str`` subclass, so conda turns a wrong
+    value into its own configuration error listing the valid choices.
+    """
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    @classmethod
+    def _missing_(cls, value: object) -> Choice | None:
+        text = str(value).strip().lower()
+        return next((m for m in cls if m.value == text), None)
+
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        """The values, in order (for ``choices=`` and messages)."""
+        return tuple(str(m) for m in cls)
+
+
+class SeverityName(Choice):
+    """The severities, lowest first: the one list of their names."""
+
+    INFO = "info"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class GuardMode(Choice):
+    """``guard_mode``."""
+
+    WARN = "warn"
+    BLOCK = "block"
+    OFF = "off"
+
+
+class BatchWhen(Choice):
+    """``guard_batch``: when to compare conda's plan with a one-shot solve."""
+
+    UPDATE_ALL = "update-all"
+    ALWAYS = "always"
+    NEVER = "never"
+
+
+class OnError(Choice):
+    """``guard_on_error``: what a failure inside the guard does."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class ReportStyle(Choice):
+    """``guard_report``: how much the warning shows."""
+
+    FULL = "full"
+    SUMMARY = "summary"

@@ -84,6 +84,23 @@ def _parse_brackets(body: str, text: str) -> dict[str, str]:
     return out
 
 
+def _take_brackets(text: str, original: str) -> tuple[str, dict[str, str]]:
+    """Remove the ``[key=value, ...]`` section (and a legacy ``(optional)``)."""
+    brackets: dict[str, str] = {}
+    open_at = text.find("[")
+    if open_at >= 0:
+        close_at = text.rfind("]")
+        if close_at < open_at:
+            raise _bad(original, "unbalanced '['")
+        brackets = _parse_brackets(text[open_at + 1 : close_at], original)
+        text = (text[:open_at] + text[close_at + 1 :]).strip()
+    # legacy "(optional)" / "(target=...)" sections are read and dropped
+    m = re.search(r"\(\s*(?:optional|[A-Za-z_][\w-]*\s*=)[^()]*\)\s*$", text)
+    if m:
+        text = text[: m.start()].strip()
+    return text, brackets
+
+
 def _split_version_build(rest: str) -> tuple[str, str | None]:
     """conda's ``_parse_version_plus_build``: split ``>=1.0 , <2 py34_0``.
 
@@ -215,26 +232,17 @@ class MatchSpec:
         if text.endswith(_PACKAGE_EXTENSIONS):
             self._parse_package_path(text, original)
             return
-
-        brackets: dict[str, str] = {}
-        open_at = text.find("[")
-        if open_at >= 0:
-            close_at = text.rfind("]")
-            if close_at < open_at:
-                raise _bad(original, "unbalanced '['")
-            brackets = _parse_brackets(text[open_at + 1 : close_at], original)
-            text = (text[:open_at] + text[close_at + 1 :]).strip()
-
-        # legacy "(optional)" / "(target=...)" sections are read and dropped
-        m = re.search(r"\(\s*(?:optional|[A-Za-z_][\w-]*\s*=)[^()]*\)\s*$", text)
-        if m:
-            text = text[: m.start()].strip()
-
+        text, brackets = _take_brackets(text, original)
         parts = text.rsplit(":", 2)
-        channel_text = parts[0] if len(parts) == 3 else None
-        text = parts[-1].strip()
-        self.channel, self.subdir = _split_channel(channel_text)
+        self.channel, self.subdir = _split_channel(
+            parts[0] if len(parts) == 3 else None
+        )
+        version_text = self._parse_name_version_build(parts[-1].strip(), original)
+        version_text = self._apply_brackets(brackets, version_text)
+        self._set_version(version_text, original)
 
+    def _parse_name_version_build(self, text: str, original: str) -> str | None:
+        """``numpy >=1.2 py*``: sets the name and build; returns the version text."""
         m = re.match(r"([^ =<>!~]+)?(.*)$", text)
         name = m.group(1) if m else None
         rest = (m.group(2) if m else "").strip()
@@ -244,14 +252,17 @@ class MatchSpec:
         if not _NAME_RE.match(name):
             raise _bad(original, f"invalid package name {name!r}")
         self.name = name
+        if not rest:
+            return None
+        if "[" in rest or "]" in rest:
+            raise _bad(original, "more than one bracket section")
+        version_text, self.build = _split_version_build(rest)
+        return _sanitize_version(version_text, self.build)
 
-        version_text: str | None = None
-        if rest:
-            if "[" in rest or "]" in rest:
-                raise _bad(original, "more than one bracket section")
-            version_text, self.build = _split_version_build(rest)
-            version_text = _sanitize_version(version_text, self.build)
-
+    def _apply_brackets(
+        self, brackets: dict[str, str], version_text: str | None
+    ) -> str | None:
+        """Fields given in brackets win; returns the version text."""
         extra: list[tuple[str, str]] = []
         for key, value in brackets.items():
             if key == "version":
@@ -273,7 +284,10 @@ class MatchSpec:
             elif key != "name":  # conda keeps the name outside the brackets
                 extra.append((key, value))
         self.extra = tuple(extra)
+        return version_text
 
+    def _set_version(self, version_text: str | None, original: str) -> None:
+        """Parse the version part; a ``*`` version or build means no constraint."""
         if version_text == "=":  # "numpy=": no constraint
             version_text = None
         if version_text is not None:

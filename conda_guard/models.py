@@ -14,31 +14,44 @@ import enum
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .constants import SeverityName
+
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping
 
 
-class Severity(enum.IntEnum):
-    """How sure and how bad: ``info < low < medium < high``."""
-
-    INFO = 0
-    LOW = 1
-    MEDIUM = 2
-    HIGH = 3
+class _Ranked(enum.IntEnum):
+    """The methods of :data:`Severity` (an enum with members cannot be extended)."""
 
     def __str__(self) -> str:
         return self.name.lower()
 
     @classmethod
+    def _missing_(cls, value: object) -> _Ranked | None:
+        if isinstance(value, str):  # by name: "high", "HIGH"
+            return cls.__members__.get(value.strip().upper())
+        return None
+
+    @classmethod
     def parse(cls, value: str) -> Severity:
         """Parse ``info|low|medium|high`` (case-insensitive); ValueError otherwise."""
         try:
-            return cls[str(value).strip().upper()]
-        except KeyError:
+            return cls(str(value))
+        except ValueError:
             choices = ", ".join(str(s) for s in cls)
             raise ValueError(
                 f"invalid severity {value!r} (choose from {choices})"
             ) from None
+
+
+#: How sure and how bad: ``info < low < medium < high`` — the names of
+#: :class:`conda_guard.constants.SeverityName`, ranked in their order.
+Severity = _Ranked(
+    "Severity",
+    [(name.name, rank) for rank, name in enumerate(SeverityName)],
+    module=__name__,
+    qualname="Severity",
+)
 
 
 def channel_name(channel: str | None) -> str:
@@ -161,6 +174,44 @@ class Record:
             if value:
                 out[key] = value
         return out
+
+    @classmethod
+    def from_repodata(cls, data: Mapping[str, Any], source: str = "") -> Record:
+        """Inverse of :meth:`to_repodata`; also reads a solver's repodata record.
+
+        ``track_features`` may be a string, ``noarch`` a dict or ``True``; the
+        channel (a URL or a name) falls back to the URL's directory.
+        """
+        track = data.get("track_features") or ()
+        if isinstance(track, str):
+            track = tuple(t for t in track.replace(",", " ").split() if t)
+        noarch = data.get("noarch")
+        if isinstance(noarch, dict):
+            noarch = noarch.get("type")
+        if noarch is True:
+            noarch = "generic"
+        channel = data.get("channel") or ""
+        url = data.get("url")
+        if not channel and url:
+            channel = url.rsplit("/", 1)[0]
+        return cls(
+            name=data["name"],
+            version=str(data["version"]),
+            build=data.get("build", ""),
+            build_number=int(data.get("build_number") or 0),
+            channel=channel_name(channel),
+            subdir=data.get("subdir", ""),
+            depends=tuple(data.get("depends") or ()),
+            constrains=tuple(data.get("constrains") or ()),
+            track_features=tuple(track),
+            noarch=str(noarch) if noarch else None,
+            url=url,
+            md5=data.get("md5"),
+            sha256=data.get("sha256"),
+            fn=data.get("fn"),
+            timestamp=data.get("timestamp"),
+            source=source or None,
+        )
 
     def to_json(self) -> dict[str, Any]:
         """The JSON form used in reports (schema 1)."""

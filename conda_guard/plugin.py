@@ -12,8 +12,10 @@ from typing import TYPE_CHECKING
 from conda import plugins
 from conda.plugins.types import (
     CondaHealthCheck,
+    CondaPostCommand,
     CondaPostSolve,
     CondaPreCommand,
+    CondaPreSolve,
     CondaPreTransactionAction,
     CondaSubcommand,
 )
@@ -21,8 +23,13 @@ from conda.plugins.types import (
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
+    from conda.models.match_spec import MatchSpec
     from conda.models.records import PackageRecord
     from conda.plugins.types import CondaEnvironmentExporter, CondaSetting
+
+#: conda's names of the commands the guard follows (conda passes them to the
+#: command hooks: ``env create`` is ``create``, ``env update`` ``env_update``)
+GUARDED_COMMANDS = frozenset({"install", "update", "remove", "create", "env_update"})
 
 
 def _post_solve(
@@ -39,6 +46,20 @@ def _pre_command(command: str) -> None:
     from .adapters.conda_hooks import pre_command
 
     pre_command(command)
+
+
+def _pre_solve(
+    specs_to_add: frozenset[MatchSpec], specs_to_remove: frozenset[MatchSpec]
+) -> None:
+    from .adapters.conda_hooks import pre_solve
+
+    pre_solve(specs_to_add, specs_to_remove)
+
+
+def _post_command(command: str) -> None:
+    from .adapters.conda_hooks import post_command
+
+    post_command(command)
 
 
 def _execute(argv: tuple[str, ...]) -> int:
@@ -65,9 +86,6 @@ def conda_settings() -> Iterable[CondaSetting]:
     from .adapters.conda_settings import declare_settings
 
     yield from declare_settings()
-    from .adapters.conda_recovery_settings import declare_settings as recovery
-
-    yield from recovery()
 
 
 @plugins.hookimpl
@@ -78,11 +96,26 @@ def conda_post_solves() -> Iterable[CondaPostSolve]:
 
 @plugins.hookimpl
 def conda_pre_commands() -> Iterable[CondaPreCommand]:
-    """``conda install --revision N`` does not solve: check it before it runs."""
+    """Start the guard's run of a command; check ``install --revision N`` (no solve);
+    say before ``conda clean`` which generations it would make unrestorable."""
     yield CondaPreCommand(
-        name="conda-guard-revision", action=_pre_command, run_for={"install"}
+        name="conda-guard", action=_pre_command, run_for=set(GUARDED_COMMANDS)
     )
     yield CondaPreCommand(name="conda-guard-clean", action=_clean, run_for={"clean"})
+
+
+@plugins.hookimpl
+def conda_pre_solves() -> Iterable[CondaPreSolve]:
+    """The request of the solve, as conda's own specs."""
+    yield CondaPreSolve(name="conda-guard", action=_pre_solve)
+
+
+@plugins.hookimpl
+def conda_post_commands() -> Iterable[CondaPostCommand]:
+    """End the guard's run of a command."""
+    yield CondaPostCommand(
+        name="conda-guard", action=_post_command, run_for=set(GUARDED_COMMANDS)
+    )
 
 
 @plugins.hookimpl

@@ -121,3 +121,13 @@ def decide(findings: Iterable[Finding], policy: Policy) -> Decision:
     for f in findings:
         (blocking if f.severity >= policy.fail_on else passing).append(f)
     return Decision(tuple(blocking), tuple(passing))
+
+
+def split_accept(values: Iterable[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``--accept`` values → (rule ids, package names or specs)."""
+    from .rules import RULE_IDS
+
+    values = tuple(values)
+    rules = tuple(v for v in values if v in RULE_IDS)
+    packages = tuple(v for v in values if v not in RULE_IDS)
+    return rules, packages

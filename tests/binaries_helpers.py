@@ -17,10 +17,14 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from conda_guard.models import Record, State
+
+if TYPE_CHECKING:
+    from typing import Any
 
 CC = shutil.which("cc")
 CXX = shutil.which("c++")
@@ -36,6 +40,14 @@ needs_cxx = [
         CC is None or CXX is None, reason="no C/C++ compiler ('cc', 'c++') on PATH"
     ),
 ]
+
+
+def _cph() -> Any:
+    """conda-package-handling's API, or a skip of the test that needs it."""
+    return pytest.importorskip(
+        "conda_package_handling.api",
+        reason="conda-package-handling is not installed (it writes the test packages)",
+    )
 
 
 def with_cc(test):
@@ -200,8 +212,7 @@ def make_package(
         "info/paths.json",
         "info/files",
     ]
-    from conda_package_handling import api
-
+    api = _cph()
     out_fn = f"{name}-{version}-{build}.conda"
     api.create(str(stage), file_list, out_fn, str(out_dir))
     shutil.rmtree(stage)
@@ -210,8 +221,7 @@ def make_package(
 
 def extract(package: Path, pkgs_dir: Path) -> Path:
     """Extract a ``.conda`` into ``pkgs_dir/<dist>/``, as conda's package cache does."""
-    from conda_package_handling import api
-
+    api = _cph()
     dest = pkgs_dir / package.name[: -len(".conda")]
     api.extract(str(package), str(dest))
     return dest

@@ -126,3 +126,30 @@ def hash_tree(root: Path) -> dict[str, str]:
             else:
                 out[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
     return out
+
+
+@pytest.fixture
+def guard_outcomes(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Every outcome the guard acts on during the test (it still acts on them).
+
+    A test that expects no output asserts here that the guard ran all the same.
+    """
+    from conda_guard.adapters import conda_report
+
+    seen: list[Any] = []
+    act = conda_report.act
+
+    def spy(outcome: Any, settings: Any) -> None:
+        seen.append(outcome)
+        act(outcome, settings)
+
+    monkeypatch.setattr(conda_report, "act", spy)
+    return seen
+
+
+def guard_hooks_registered() -> bool:
+    """True when conda has the guard's post-solve hook (the plugin loaded)."""
+    from conda.base.context import context
+
+    names = {h.name for h in context.plugin_manager.get_hook_results("post_solves")}
+    return "conda-guard" in names

@@ -19,8 +19,9 @@ HARVESTED = DATA / "channels" / "harvested"
 PYTORCH = DATA / "channels" / "pytorch-linux-64"
 EXAMPLES = ROOT / "examples"
 
+#: the one skip marker for tests that read ../shared/data (see its README.md)
 needs_data = pytest.mark.skipif(
-    not DATA.is_dir(), reason=f"real test data not found at {DATA}"
+    not DATA.is_dir(), reason=f"the real test data is not at {DATA} (../shared/data)"
 )
 
 

@@ -19,7 +19,10 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from conda_guard.solve import PYTHON_ENV, run_worker, spec_name
+from conda_guard.graph import dep_name as spec_name
+from conda_guard.solve import PYTHON_ENV, run_worker
+
+from .helpers import needs_data  # noqa: F401 (the solve tests import it from here)
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -34,9 +37,6 @@ SUBCHANNEL_PY39_URL = SUBCHANNEL_PY39.as_uri()
 needs_rattler = pytest.mark.skipif(
     not os.environ.get(PYTHON_ENV) and importlib.util.find_spec("rattler") is None,
     reason="py-rattler is not installed (pip install 'conda-guard[rattler]')",
-)
-needs_data = pytest.mark.skipif(
-    not HARVESTED.is_dir(), reason="../shared/data is not next to the repository"
 )
 #: the virtual packages of data/tools/solve_checks.py (a glibc 2.35 x86_64 box)
 VIRTUAL = ("__glibc=2.35", "__unix", "__linux=5.15", "__archspec=1=x86_64")
@@ -72,9 +72,12 @@ def solve(
     if outcome.error or outcome.crashed or outcome.timed_out:
         raise RuntimeError(outcome.error or outcome.crashed or "worker timed out")
     for label, result in outcome.results.items():
-        if not result.get("ok"):
-            raise RuntimeError(f"{label}: {result.get('message')}")
-    return outcome.results
+        if not result.ok:
+            raise RuntimeError(f"{label}: {result.message}")
+    return {
+        label: {"records": [r.to_repodata() for r in result.records]}
+        for label, result in outcome.results.items()
+    }
 
 
 def solve_steps(steps: Sequence[Sequence[str]], **kwargs: Any) -> list[Step]:

@@ -10,14 +10,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conda_guard.binaries import formats
 from conda_guard.binaries.elf import read_elf
 from conda_guard.binaries.formats import (
     BinaryInfo,
     BinaryReadError,
-    read_binary,
     sniff_format,
 )
+from conda_guard.binaries.read import read_binary, readers
 from conda_guard.binaries.scan import is_candidate, is_library_name
 
 from .binaries_helpers import (
@@ -163,22 +162,8 @@ def test_read_binary_without_reader_returns_none(tmp_path):
     assert read_binary(script) is None
 
 
-def test_a_registered_reader_is_used(tmp_path, monkeypatch):
-    class FakeMachO:
-        format = "macho"
-
-        def sniff(self, head):
-            return head[:4] == b"\xcf\xfa\xed\xfe"
-
-        def read(self, path):
-            return BinaryInfo(format="macho", soname="@rpath/libx.dylib")
-
-    monkeypatch.setattr(formats, "_READERS", None)
-    formats.register_reader(FakeMachO())
-    path = tmp_path / "libx.dylib"
-    path.write_bytes(b"\xcf\xfa\xed\xfe" + bytes(60))
-    assert read_binary(path) == BinaryInfo(format="macho", soname="@rpath/libx.dylib")
-    assert [r.format for r in formats.readers()] == ["macho", "elf"]
+def test_the_elf_reader_is_the_one_reader():
+    assert [r.format for r in readers()] == ["elf"]
 
 
 @pytest.mark.parametrize(

@@ -120,24 +120,6 @@ def test_staying_package_with_fewer_fields_after_is_still_staying(world, tmp_pat
     ]
 
 
-def test_without_pyelftools_the_check_says_so(monkeypatch, tmp_path):
-    from conda_guard.binaries import formats
-
-    monkeypatch.setattr(formats, "_READERS", [])
-    before = make_state(
-        Record(name="libfoo", version="1.2", build="h1_0", files=("lib/libfoo.so.1",))
-    )
-    after = make_state(Record(name="libfoo", version="2.0", build="h2_0"))
-    report = check_links(before, after, prefix=tmp_path, cache_dir=False)
-    assert report.findings == ()
-    assert report.notes == (
-        (
-            "link-level checks skipped: pyelftools, a dependency of "
-            "conda-guard, is not importable (pip install pyelftools)"
-        ),
-    )
-
-
 def test_no_known_files_says_so(tmp_path):
     before = make_state(Record(name="libfoo", version="1.2", build="h1_0"))
     after = make_state(Record(name="libfoo", version="2.0", build="h2_0"))

@@ -18,7 +18,6 @@ import pytest
 pytest.importorskip(
     "conda", reason="conda is not importable (see docs/dev/conda-from-source.md)"
 )
-pytest.importorskip("elftools", reason="the link check reads ELF files with pyelftools")
 pytest.importorskip("conda_index", reason="conda-index indexes the test channel")
 
 from conda.exceptions import CondaMultiError, DryRunExit
@@ -185,3 +184,20 @@ def test_link_check_failure_closed_stops(app_env: Path, conda_cli, monkeypatch):
     assert [type(e).__name__ for e in exc.value.errors] == ["GuardInternalError"]
     assert "(RuntimeError: elf boom)" in str(exc.value)
     assert hash_tree(app_env) == before
+
+
+def _broken_decide(*args, **kwargs):
+    raise RuntimeError("decide boom")
+
+
+@with_cc
+def test_a_failure_acting_on_the_check_is_a_warning_in_open_mode(
+    app_env: Path, conda_cli, monkeypatch
+):
+    """guard_on_error: open holds at link time too: conda goes on (issue 15.7)."""
+    import conda_guard.policy
+
+    monkeypatch.setattr(conda_guard.policy, "decide", _broken_decide)
+    out, err, code = conda_cli("install", "-p", app_env, "-y", "libfoo=2")
+    assert "the ABI check was skipped (RuntimeError: decide boom)" in err
+    assert (app_env / "lib" / "libfoo.so.2").exists()

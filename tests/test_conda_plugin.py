@@ -30,7 +30,7 @@ from conda_guard.adapters.conda_errors import (
 )
 
 from .conda_channel import PYTORCH_CPU_BUILD, PYTORCH_CUDA_BUILD
-from .conda_fixtures import hash_tree
+from .conda_fixtures import guard_hooks_registered, hash_tree
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -119,12 +119,15 @@ def test_warn_mode_installs_after_warning(cuda_env: Path, conda_cli):
     assert meta == [f"pytorch-1.12.1-{PYTORCH_CPU_BUILD}.json"]
 
 
-def test_no_findings_no_output(cuda_env: Path, conda_cli):
+def test_no_findings_no_output(cuda_env: Path, conda_cli, guard_outcomes):
     out, err, exc = conda_cli(
         "install", "-p", cuda_env, "--dry-run", "filelock", raises=DryRunExit
     )
     assert "conda-guard" not in err
     assert "filelock" in out
+    (outcome,) = guard_outcomes  # the guard ran and found nothing
+    assert outcome.analysis.findings == ()
+    assert [c.name for c in outcome.analysis.changes] == ["filelock"]
 
 
 def test_summary_report_lists_drift_for_update_all(cuda_env: Path, conda_cli):
@@ -262,7 +265,9 @@ def test_remove_warns_in_warn_mode(cuda_env: Path, conda_cli):
     )
 
 
-def test_create_dry_run_is_checked(guard_config, conda_cli, tmp_path: Path):
+def test_create_dry_run_is_checked(
+    guard_config, conda_cli, tmp_path: Path, guard_outcomes
+):
     out, err, exc = conda_cli(
         "create",
         "-p",
@@ -274,6 +279,10 @@ def test_create_dry_run_is_checked(guard_config, conda_cli, tmp_path: Path):
     )
     assert not (tmp_path / "new").exists()
     assert "numpy-1.25.1" in out
+    (outcome,) = guard_outcomes
+    assert outcome.prefix == str(tmp_path / "new")
+    assert len(outcome.analysis.before) == 0
+    assert outcome.analysis.after.get("numpy").version == "1.25.1"
 
 
 # -- settings --------------------------------------------------------------------
@@ -293,7 +302,7 @@ def test_settings_from_condarc(guard_config):
         guard_report="full",
     )
     s = read_settings()
-    assert (s.mode, s.fail_on, s.batch, s.on_error, s.report) == (
+    assert tuple(map(str, (s.mode, s.fail_on, s.batch, s.on_error, s.report))) == (
         "block",
         "medium",
         "never",
@@ -323,8 +332,8 @@ def test_env_vars_override_condarc(guard_config, monkeypatch):
     monkeypatch.setenv("CONDA_PLUGINS_GUARD_IGNORE", "channel-mix")
     reset_context()
     s = read_settings()
-    assert s.mode == "off"
-    assert s.fail_on == "low"
+    assert str(s.mode) == "off"
+    assert str(s.fail_on) == "low"
     assert set(s.ignore) == {"downgrade", "channel-mix"}  # lists merge
 
 
@@ -343,41 +352,47 @@ def test_env_var_blocks(cuda_env: Path, conda_cli, monkeypatch):
     )
 
 
-def test_mode_off_is_silent(cuda_env: Path, conda_cli, guard_config):
+def test_mode_off_is_silent(cuda_env: Path, conda_cli, guard_config, guard_outcomes):
     guard_config(guard_mode="off")
     out, err, exc = conda_cli(
         "install", "-p", cuda_env, "--dry-run", "pytorch=1.12.1", raises=DryRunExit
     )
     assert "conda-guard" not in err
+    assert guard_hooks_registered() and guard_outcomes == []  # loaded, and off
 
 
 @pytest.mark.parametrize(
     ("key", "value", "words"),
     [
-        ("guard_mode", "blok", "'plugins.guard_mode' must be one of: warn, block, off"),
+        ("guard_mode", "blok", "Valid choices for guard_mode: 'warn', 'block', 'off'"),
         (
             "guard_fail_on",
             "severe",
-            "'plugins.guard_fail_on' must be one of: info, low",
+            "Valid choices for guard_fail_on: 'info', 'low', 'medium', 'high'",
         ),
         (
             "guard_batch",
             "sometimes",
-            "'plugins.guard_batch' must be one of: update-all",
+            "Valid choices for guard_batch: 'update-all', 'always', 'never'",
         ),
-        ("guard_batch_timeout", -1, "'plugins.guard_batch_timeout' must be a number"),
+        (
+            "guard_batch_timeout",
+            -1,
+            "'plugins.guard_batch_timeout' must be a number of seconds > 0",
+        ),
+        (
+            "guard_batch_timeout",
+            float("inf"),
+            "'plugins.guard_batch_timeout' must be a number of seconds > 0",
+        ),
         (
             "guard_on_error",
             "ajar",
-            "'plugins.guard_on_error' must be one of: open, closed",
+            "Valid choices for guard_on_error: 'open', 'closed'",
         ),
-        (
-            "guard_report",
-            "long",
-            "'plugins.guard_report' must be one of: full, summary",
-        ),
+        ("guard_report", "long", "Valid choices for guard_report: 'full', 'summary'"),
     ],
-    ids=["mode", "fail_on", "batch", "batch_timeout", "on_error", "report"],
+    ids=["mode", "fail_on", "batch", "batch_timeout", "inf", "on_error", "report"],
 )
 def test_invalid_setting_is_a_configuration_error(
     cuda_env: Path, conda_cli, guard_config, key, value, words
@@ -390,6 +405,15 @@ def test_invalid_setting_is_a_configuration_error(
     )
     assert f"Parameter {key} = {value!r}" in str(exc.value)
     assert words in str(exc.value)
+
+
+def test_setting_values_are_case_blind(guard_config):
+    from conda_guard.adapters.conda_settings import read_settings
+    from conda_guard.constants import GuardMode, SeverityName
+
+    guard_config(guard_mode="Block", guard_fail_on="MEDIUM")
+    settings = read_settings()
+    assert (settings.mode, settings.fail_on) == (GuardMode.BLOCK, SeverityName.MEDIUM)
 
 
 def test_unknown_rule_in_guard_ignore(cuda_env: Path, conda_cli, guard_config):
@@ -409,12 +433,19 @@ def test_unknown_rule_in_guard_ignore(cuda_env: Path, conda_cli, guard_config):
     assert "gpu-to-cpu" in str(exc.value)
 
 
-def test_guard_ignore_lets_it_through(cuda_env: Path, conda_cli, guard_config):
+def test_guard_ignore_lets_it_through(
+    cuda_env: Path, conda_cli, guard_config, guard_outcomes
+):
     guard_config(guard_mode="block", guard_ignore=["gpu-to-cpu"])
     out, err, exc = conda_cli(
         "install", "-p", cuda_env, "--dry-run", "pytorch=1.12.1", raises=DryRunExit
     )
     assert "gpu-to-cpu" not in err
+    (outcome,) = guard_outcomes
+    assert (
+        "1 finding(s) not shown, ignored or allowed by your settings: gpu-to-cpu"
+        in outcome.analysis.notes
+    )
 
 
 def test_guard_allow_one_package_still_blocks_the_other(
@@ -436,13 +467,19 @@ def test_guard_allow_one_package_still_blocks_the_other(
 
 
 def test_guard_allow_match_specs_let_it_through(
-    cuda_env: Path, conda_cli, guard_config
+    cuda_env: Path, conda_cli, guard_config, guard_outcomes
 ):
     guard_config(
         guard_mode="block", guard_allow=["pytorch >=1.12", "'pytorch-mutex 1.0'"]
     )
     conda_cli(
         "install", "-p", cuda_env, "--dry-run", "pytorch=1.12.1", raises=DryRunExit
+    )
+    (outcome,) = guard_outcomes
+    assert outcome.analysis.findings == ()
+    assert (
+        "1 finding(s) not shown, ignored or allowed by your settings: gpu-to-cpu"
+        in outcome.analysis.notes
     )
 
 
@@ -590,11 +627,11 @@ def test_env_update_is_checked(cuda_env: Path, conda_cli, guard_config, tmp_path
 
 
 def test_env_create_is_checked(guard_config, conda_cli, tmp_path: Path, monkeypatch):
-    from conda_guard.adapters import conda_hooks
+    from conda_guard.adapters import conda_report
 
     seen = []
     monkeypatch.setattr(
-        conda_hooks, "act", lambda outcome, settings: seen.append(outcome)
+        conda_report, "act", lambda outcome, settings: seen.append(outcome)
     )
     spec = tmp_path / "environment.yml"
     spec.write_text("name: np\ndependencies:\n  - python=3.10\n  - numpy=1.25\n")
@@ -614,19 +651,18 @@ def test_env_create_is_checked(guard_config, conda_cli, tmp_path: Path, monkeypa
 
 
 def test_batch_solve_skipped_offline_with_a_remote_channel(guard_config, monkeypatch):
-    import argparse
-
     from conda.base.context import reset_context
 
     from conda_guard.adapters.conda_hooks import batch_state
+    from conda_guard.adapters.conda_run import CondaRequest
     from conda_guard.adapters.conda_settings import read_settings
     from conda_guard.models import State
 
     monkeypatch.setenv("CONDA_CHANNELS", "conda-forge")
     reset_context()
-    args = argparse.Namespace(cmd="update", update_all=True, packages=[])
+    request = CondaRequest(command="update", update_all=True)
     empty = State(records={}, kind="prefix")
-    assert batch_state(empty, read_settings(), args) == (
+    assert batch_state(empty, read_settings(), request) == (
         None,
         ["batch solve skipped: conda is offline"],
     )
@@ -651,7 +687,7 @@ def test_the_suggested_config_commands_work(cuda_env: Path, conda_cli, guard_con
         "install", "-p", cuda_env, "--dry-run", "pytorch=1.12.1", raises=DryRunExit
     )
     out, err, code = conda_cli("config", "--describe", "plugins.guard_mode")
-    assert "plugins.guard_mode (str)" in out
+    assert "plugins.guard_mode (GuardMode)" in out  # conda checks the choices
 
 
 # -- explicit files: no solve, checked before linking ------------------------------
@@ -704,3 +740,100 @@ def test_solved_install_is_not_reported_twice(cuda_env: Path, conda_cli):
     out, err, code = conda_cli("install", "-p", cuda_env, "-y", "pytorch=1.12.1")
     assert err.count(FLIP) == 1
     assert "before linking" not in err
+
+
+# -- the new request is not a finding against the old one (issue 14.11) ------------
+
+
+def test_a_downgrade_the_request_asks_for_is_not_an_explicit_spec_finding(
+    guard_config, conda_cli, tmp_env, monkeypatch
+):
+    from conda_guard.adapters import conda_report
+
+    seen = []
+    monkeypatch.setattr(
+        conda_report, "act", lambda outcome, settings: seen.append(outcome)
+    )
+    with tmp_env("python=3.10", "numpy") as prefix:  # history: plain `numpy`
+        assert (prefix / "conda-meta" / "numpy-2.2.6-py310hefbff90_0.json").is_file()
+        seen.clear()  # the create
+        conda_cli("install", "-p", prefix, "--dry-run", "numpy<2", raises=DryRunExit)
+    (outcome,) = seen
+    analysis = outcome.analysis
+    assert analysis.before.explicit["numpy"] == "numpy"
+    # the after-state's requested specs hold the new request, as conda's history will
+    assert analysis.after.explicit["numpy"] == "numpy[version='<2']"
+    assert analysis.after.get("numpy").version == "1.25.1"
+    assert not [f for f in analysis.findings if f.rule == "explicit-spec"]
+
+
+def test_drift_findings_honour_guard_allow(
+    cuda_env: Path, conda_cli, guard_config, monkeypatch
+):
+    """update --all: the one-shot solve keeps CUDA; allowing its packages drops
+    the drift finding, as guard_allow drops any other."""
+    pytest.importorskip("rattler", reason="the batch solve uses py-rattler")
+    from conda_guard.adapters import conda_report
+
+    seen = []
+    monkeypatch.setattr(
+        conda_report, "act", lambda outcome, settings: seen.append(outcome)
+    )
+    conda_cli("update", "-p", cuda_env, "--all", "--dry-run", raises=DryRunExit)
+    drift = [f for f in seen[-1].analysis.findings if f.rule == "drift"]
+    assert drift
+    seen.clear()
+    guard_config(guard_allow=sorted({n for f in drift for n in f.names}))
+    conda_cli("update", "-p", cuda_env, "--all", "--dry-run", raises=DryRunExit)
+    outcome = seen[-1]
+    labels = [c.label for c in outcome.analysis.comparisons]
+    assert labels == ["conda's plan vs a one-shot solve"]  # the batch solve ran
+    assert [f.names for f in outcome.analysis.findings if f.rule == "drift"] == []
+
+
+def _broken_batch(*args, **kwargs):
+    raise RuntimeError("batch boom")
+
+
+def test_a_failed_batch_solve_is_a_note_in_open_mode(
+    cuda_env: Path, conda_cli, guard_config, monkeypatch
+):
+    from conda_guard.adapters import conda_hooks
+
+    guard_config(guard_batch="always", guard_report="full")
+    monkeypatch.setattr(conda_hooks, "batch_state", _broken_batch)
+    out, err, exc = conda_cli(
+        "install", "-p", cuda_env, "--dry-run", "pytorch=1.12.1", raises=DryRunExit
+    )
+    assert "batch solve skipped: batch boom" in err
+    assert FLIP in err
+
+
+def test_a_failed_batch_solve_stops_in_closed_mode(
+    cuda_env: Path, conda_cli, guard_config, monkeypatch
+):
+    """guard_on_error: closed holds for the batch solve too (issue 15.7)."""
+    from conda_guard.adapters import conda_hooks
+
+    guard_config(guard_batch="always", guard_on_error="closed")
+    monkeypatch.setattr(conda_hooks, "batch_state", _broken_batch)
+    before = hash_tree(cuda_env)
+    out, err, exc = conda_cli(
+        "install", "-p", cuda_env, "-y", "filelock", raises=GuardInternalError
+    )
+    assert "(RuntimeError: batch boom)" in str(exc.value)
+    assert hash_tree(cuda_env) == before
+
+
+def test_a_dry_run_leaves_nothing_behind(cuda_env: Path, conda_cli, guard_outcomes):
+    """The run of a command records a transaction only when conda will link it."""
+    from conda_guard.adapters import conda_run
+
+    conda_cli(
+        "install", "-p", cuda_env, "--dry-run", "pytorch=1.12.1", raises=DryRunExit
+    )
+    assert len(guard_outcomes) == 1  # the check ran
+    run = conda_run.current()
+    assert (run.command, run.checked) == ("install", None)
+    conda_cli("install", "-p", cuda_env, "-y", "filelock")
+    assert conda_run.current().command == ""  # the post-command hook ended it

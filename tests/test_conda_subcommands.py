@@ -192,11 +192,11 @@ def test_guard_install_accept_one_package_is_not_enough(cuda_env: Path, conda_cl
 
 
 def test_guard_install_options_reach_the_guard(cuda_env: Path, conda_cli, monkeypatch):
-    from conda_guard.adapters import conda_hooks
+    from conda_guard.adapters import conda_report, conda_run
 
     seen = []
     monkeypatch.setattr(
-        conda_hooks, "act", lambda outcome, settings: seen.append(settings)
+        conda_report, "act", lambda outcome, settings: seen.append(settings)
     )
     conda_cli(
         "guard",
@@ -214,10 +214,10 @@ def test_guard_install_options_reach_the_guard(cuda_env: Path, conda_cli, monkey
         raises=DryRunExit,
     )
     (settings,) = seen
-    assert (settings.mode, settings.fail_on) == ("block", "low")
+    assert (str(settings.mode), str(settings.fail_on)) == ("block", "low")
     assert settings.ignore == ("channel-mix",)
     assert settings.allow == ("openssl >=3",)
-    assert conda_hooks.OVERRIDES == {}  # one run only
+    assert conda_run.current().overrides == {}  # the strict run ended with it
 
 
 def test_guard_update_all_blocks(cuda_env: Path, conda_cli, guard_config):
@@ -238,7 +238,7 @@ def test_guard_update_all_blocks(cuda_env: Path, conda_cli, guard_config):
     )
 
 
-def test_guard_update_accept(cuda_env: Path, conda_cli, guard_config):
+def test_guard_update_accept(cuda_env: Path, conda_cli, guard_config, guard_outcomes):
     guard_config(guard_batch="never")
     conda_cli(
         "guard",
@@ -253,6 +253,8 @@ def test_guard_update_accept(cuda_env: Path, conda_cli, guard_config):
         "explicit-spec",
         raises=DryRunExit,
     )
+    (outcome,) = guard_outcomes
+    assert "gpu-to-cpu" in outcome.analysis.notes[-1]  # accepted, not absent
 
 
 def test_guard_update_batch_applies_the_one_shot_solution(cuda_env: Path, conda_cli):
@@ -341,8 +343,8 @@ def test_diff_solves_against_condas_channels(cuda_env: Path, conda_cli, monkeypa
 
     seen = []
 
-    def fake_propose(args, current, *, policy=None):
-        seen.append((list(args.channel), args.channel_priority))
+    def fake_propose(options, current, *, policy=None):
+        seen.append((list(options.channels), options.channel_priority))
         raise UsageError("stop here")
 
     monkeypatch.setattr(conda_guard.solve, "propose", fake_propose)
@@ -355,3 +357,43 @@ def test_diff_solves_against_condas_channels(cuda_env: Path, conda_cli, monkeypa
         "nvidia",
     ]
     assert priority == "flexible"
+
+
+# -- plugins.guard_* apply to every command (issue 15.8) ---------------------------
+
+
+def test_guard_check_honours_the_guard_settings(
+    cuda_env: Path, conda_cli, guard_config
+):
+    out, err, code = conda_cli("guard", "check", "-p", cuda_env, "--json")
+    assert [f["rule"] for f in json.loads(out)["findings"]] == ["channel-mix"]
+    guard_config(guard_ignore=["channel-mix"])
+    out, err, code = conda_cli("guard", "check", "-p", cuda_env, "--json")
+    assert json.loads(out)["findings"] == []
+    guard_config(guard_fail_on="medium")
+    out, err, code = conda_cli("guard", "check", "-p", cuda_env, "--json")
+    assert code == 1  # channel-mix is medium
+    out, err, code = conda_cli(
+        "guard", "check", "-p", cuda_env, "--json", "--fail-on", "high"
+    )
+    assert code == 0  # the option wins over the setting
+
+
+def test_conda_doctor_honours_the_guard_settings(cuda_env: Path, guard_config, capsys):
+    from conda_guard.adapters.conda_doctor import check
+
+    check(str(cuda_env), True)
+    assert "[channel-mix]" in capsys.readouterr().out
+    guard_config(guard_ignore=["channel-mix"])
+    check(str(cuda_env), True)
+    shown = capsys.readouterr().out
+    assert "[channel-mix]" not in shown
+    assert "No ABI risks found in the environment (conda-guard)." in shown
+    assert "not shown, ignored or allowed by your settings: channel-mix" in shown
+
+
+def test_pip_extension_is_a_rule_id(guard_config):
+    from conda_guard.adapters.conda_settings import read_settings
+
+    guard_config(guard_ignore=["pip-extension"])
+    assert read_settings().ignore == ("pip-extension",)

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from .helpers import needs_data
+
 pytest.importorskip("rattler", reason="the examples are made by py-rattler solves")
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,7 +25,7 @@ SHIPPED = {name: EXAMPLES / name for name in NAMES} | {
 
 pytestmark = [
     pytest.mark.solve,
-    pytest.mark.skipif(not DATA.is_dir(), reason=f"real test data not found at {DATA}"),
+    needs_data,
     pytest.mark.skipif(not EXAMPLES.is_dir(), reason="docs/ is not in this copy"),
 ]
 

@@ -17,6 +17,8 @@ from conda_guard.readers.history import (
     spec_name,
 )
 
+from .helpers import needs_data
+
 PREFIXES = Path(__file__).parents[2] / "shared" / "data" / "prefixes"
 CHEMTOOLS = PREFIXES / "chemtools-win64-mkl-openssl-downgrade"
 PY313T = PREFIXES / "conda-envpy313t-osx-arm64"
@@ -26,9 +28,7 @@ MAMBA = PREFIXES / "mamba-history-parse"
 MAMBA_META = PREFIXES / "mamba-history-parse-metadata"
 JUNK = PREFIXES / "mamba-history-junk-segfault"
 
-pytestmark = pytest.mark.skipif(
-    not PREFIXES.is_dir(), reason="shared/data is not beside the repository"
-)
+pytestmark = needs_data
 
 
 def hist(prefix: Path):

@@ -535,3 +535,70 @@ def test_roundtrip_and_rattler_fields(
     if channel:
         assert theirs.channel is not None
         assert ours.channel == theirs.channel.name
+
+
+# ---------------------------------------------------------------------------
+# answers of conda's own MatchSpec (tests/data/conda_matchspec_vectors.json,
+# made by tests/data/make_conda_matchspec_vectors.py where conda is)
+# ---------------------------------------------------------------------------
+
+MATCHSPEC_VECTORS = Path(__file__).parent / "data" / "conda_matchspec_vectors.json"
+
+
+@pytest.fixture(scope="module")
+def conda_answers() -> list[dict]:
+    return json.loads(MATCHSPEC_VECTORS.read_text(encoding="utf-8"))["cases"]
+
+
+@pytest.fixture(scope="module")
+def harvested_by_fn() -> dict[tuple[str, str], dict]:
+    out = {}
+    for subdir in ("linux-64", "noarch"):
+        path = CHANNELS / "harvested" / subdir / "repodata.json"
+        if not path.is_file():
+            pytest.skip(f"shared data not found at {path}")
+        data = json.loads(path.read_text(encoding="utf-8"))
+        for key in ("packages", "packages.conda"):
+            for fn, raw in data[key].items():
+                out[fn, subdir] = raw
+    return out
+
+
+def test_conda_answers_cover_the_shapes(conda_answers: list[dict]) -> None:
+    assert len(conda_answers) > 2000
+    assert sum(len(c.get("matches", ())) for c in conda_answers) > 5000
+    assert sum(len(c.get("versions", ())) for c in conda_answers) > 5000
+
+
+def test_names_and_validity_agree_with_conda(conda_answers: list[dict]) -> None:
+    wrong = []
+    for case in conda_answers:
+        try:
+            ours = MatchSpec.parse(case["spec"])
+        except ValueError:
+            if case["valid"]:
+                wrong.append((case["spec"], "rejected; conda reads it"))
+            continue
+        if not case["valid"]:
+            wrong.append((case["spec"], "read; conda rejects it"))
+        elif ours.name != case["name"]:
+            wrong.append((case["spec"], f"name {ours.name!r}, conda {case['name']!r}"))
+    assert wrong == []
+
+
+def test_matching_agrees_with_conda(
+    conda_answers: list[dict], harvested_by_fn: dict[tuple[str, str], dict]
+) -> None:
+    wrong = []
+    for case in conda_answers:
+        if not case["valid"]:
+            continue
+        ours = MatchSpec.parse(case["spec"])
+        for fn, subdir, expected in case["matches"]:
+            raw = dict(harvested_by_fn[fn, subdir], subdir=subdir)
+            if ours.match(_record(fn, raw)) is not expected:
+                wrong.append((case["spec"], fn, expected))
+        for version, expected in case["versions"]:
+            if ours.match_version(version) is not expected:
+                wrong.append((case["spec"], version, expected))
+    assert wrong == []

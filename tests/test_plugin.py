@@ -34,6 +34,17 @@ class CondaPreCommand:
     run_for: set
 
 @dataclass
+class CondaPostCommand:
+    name: str
+    action: Any
+    run_for: set
+
+@dataclass
+class CondaPreSolve:
+    name: str
+    action: Any
+
+@dataclass
 class CondaSubcommand:
     name: str
     summary: str
@@ -62,12 +73,18 @@ loaded = sorted(m for m in set(sys.modules) - before)
 hooks = {
     "post_solves": [h.name for h in plugin.conda_post_solves()],
     "pre_commands": [(h.name, sorted(h.run_for)) for h in plugin.conda_pre_commands()],
+    "pre_solves": [h.name for h in plugin.conda_pre_solves()],
+    "post_commands": [
+        (h.name, sorted(h.run_for)) for h in plugin.conda_post_commands()
+    ],
     "subcommands": [h.name for h in plugin.conda_subcommands()],
     "health_checks": [h.name for h in plugin.conda_health_checks()],
 }
 after_hooks = sorted(m for m in set(sys.modules) - before)
 print(json.dumps({"loaded": loaded, "hooks": hooks, "after_hooks": after_hooks}))
 """
+
+COMMANDS = ["create", "env_update", "install", "remove", "update"]
 
 HEAVY = (
     "conda_guard.rules",
@@ -114,10 +131,9 @@ def test_hooks_register_without_loading_the_core(stub_conda: Path):
     data = json.loads(proc.stdout)
     assert data["hooks"] == {
         "post_solves": ["conda-guard"],
-        "pre_commands": [
-            ["conda-guard-revision", ["install"]],
-            ["conda-guard-clean", ["clean"]],
-        ],
+        "pre_commands": [["conda-guard", COMMANDS], ["conda-guard-clean", ["clean"]]],
+        "pre_solves": ["conda-guard"],
+        "post_commands": [["conda-guard", COMMANDS]],
         "subcommands": ["guard"],
         "health_checks": ["abi-guard"],
     }
@@ -192,5 +208,6 @@ def test_real_conda_plugin_import_is_light():
         "conda_guard.adapters.conda_settings",
         "conda_guard.constants",
         "conda_guard.plugin",
+        "conda_guard.settings",
     ]
     assert not [m for m in data["new"] if m.startswith(HEAVY)]

@@ -20,12 +20,12 @@ from conda_guard.readers import read_state
 from conda_guard.readers.conda_list import read_conda_list_export, read_conda_list_json
 from conda_guard.readers.prefix import read_prefix_records
 
+from .helpers import needs_data
+
 PREFIXES = Path(__file__).parents[2] / "shared" / "data" / "prefixes"
 CHEMTOOLS = PREFIXES / "chemtools-win64-mkl-openssl-downgrade"
 
-pytestmark = pytest.mark.skipif(
-    not PREFIXES.is_dir(), reason="shared/data is not beside the repository"
-)
+pytestmark = needs_data
 
 PIP_JSON = {
     "base_url": "https://conda.anaconda.org/pypi",

@@ -10,13 +10,13 @@ from conda_guard.exceptions import InputError, UsageError
 from conda_guard.readers import read_state
 from conda_guard.readers.conda_lock import choose_platform, read_conda_lock
 
+from .helpers import needs_data
+
 ENVFILES = Path(__file__).parents[2] / "shared" / "data" / "envfiles"
 BLAS_MKL = ENVFILES / "conda-lock" / "conda-lock-blas-mkl.conda-lock.yml"
 PANGEO = ENVFILES / "conda-lock" / "conda-lock-pangeo.conda-lock.yml"
 
-pytestmark = pytest.mark.skipif(
-    not ENVFILES.is_dir(), reason="shared/data is not beside the repository"
-)
+pytestmark = needs_data
 
 
 def test_blas_mkl_default_platform_is_linux_64():

@@ -9,12 +9,12 @@ import pytest
 from conda_guard.exceptions import InputError, UsageError
 from conda_guard.readers import FORMATS, detect, read_state
 
+from .helpers import needs_data
+
 DATA = Path(__file__).parents[2] / "shared" / "data"
 LOCAL = Path(__file__).parent / "data"
 
-needs_shared = pytest.mark.skipif(
-    not DATA.is_dir(), reason="shared/data is not beside the repository"
-)
+needs_shared = needs_data
 
 EXPECTED = {
     "prefixes/chemtools-win64-mkl-openssl-downgrade": "prefix",

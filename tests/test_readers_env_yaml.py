@@ -10,12 +10,12 @@ from conda_guard.exceptions import InputError
 from conda_guard.readers import read_env_specs, read_state
 from conda_guard.readers.env_yaml import read_env_yaml
 
+from .helpers import needs_data
+
 ENVS = Path(__file__).parents[2] / "shared" / "data" / "envfiles" / "environment-yml"
 EXPORT = ENVS / "rxn-splits-mchn2.export-with-builds.yml"
 
-needs_shared = pytest.mark.skipif(
-    not ENVS.is_dir(), reason="shared/data is not beside the repository"
-)
+needs_shared = needs_data
 
 
 @needs_shared

@@ -10,15 +10,15 @@ from conda_guard.exceptions import InputError
 from conda_guard.readers import read_state
 from conda_guard.readers.explicit import parse_hash, read_explicit, split_package_url
 
+from .helpers import needs_data
+
 EXPLICIT = Path(__file__).parents[2] / "shared" / "data" / "envfiles" / "explicit"
 PANGEO = EXPLICIT / "pangeo_ml_notebook.linux-64.tf26-cuda102.txt"
 SCIPIPE = EXPLICIT / "scipipe.linux-64.conda-forge+defaults.txt"
 MAMBA = EXPLICIT / "mamba-explicit_env_linux.txt"
 RATTLER = EXPLICIT / "rattler-python-explicit-env-linux-64.txt"
 
-needs_shared = pytest.mark.skipif(
-    not EXPLICIT.is_dir(), reason="shared/data is not beside the repository"
-)
+needs_shared = needs_data
 
 
 @needs_shared

@@ -10,15 +10,15 @@ from conda_guard.exceptions import InputError, UsageError
 from conda_guard.readers import read_state
 from conda_guard.readers.pixi_lock import read_pixi_lock
 
+from .helpers import needs_data
+
 PIXI = Path(__file__).parents[2] / "shared" / "data" / "envfiles" / "pixi-lock"
 LOCAL = Path(__file__).parent / "data"
 LIGHTGBM_V5 = PIXI / "pixi-example-lightgbm.v5.pixi.lock"
 MULTI_V6 = PIXI / "pixi-docs-multi_env.v6.pixi.lock"
 BUILD_V6 = PIXI / "pixi-docs-pixi_build-python.v6.pixi.lock"
 
-needs_shared = pytest.mark.skipif(
-    not PIXI.is_dir(), reason="shared/data is not beside the repository"
-)
+needs_shared = needs_data
 
 
 @needs_shared

@@ -13,15 +13,15 @@ from conda_guard.readers import read_state
 from conda_guard.readers.pip_dists import normalize_pip_name
 from conda_guard.readers.prefix import read_prefix, record_from_prefix_json
 
+from .helpers import needs_data
+
 PREFIXES = Path(__file__).parents[2] / "shared" / "data" / "prefixes"
 CHEMTOOLS = PREFIXES / "chemtools-win64-mkl-openssl-downgrade"
 PY313T = PREFIXES / "conda-envpy313t-osx-arm64"
 PY27 = PREFIXES / "conda-py27-osx-nomkl"
 RATTLER = PREFIXES / "rattler-osx-arm64-records"
 
-pytestmark = pytest.mark.skipif(
-    not PREFIXES.is_dir(), reason="shared/data is not beside the repository"
-)
+pytestmark = needs_data
 
 
 def copy_prefix(src: Path, dst: Path) -> Path:

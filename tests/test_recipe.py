@@ -184,7 +184,8 @@ def test_run_constrained_are_the_optional_extras():
 def test_conda_minimum_covers_the_hooks_the_plugin_uses():
     """Minimum conda per hook, read from conda's CHANGELOG and git tags.
 
-    conda_pre_commands 23.7.0 (#12712), conda_health_checks 23.11.0 (#13186),
+    conda_pre_commands and conda_post_commands 23.7.0 (#12712),
+    conda_health_checks 23.11.0 (#13186), conda_pre_solves and
     conda_post_solves 24.1.0 (#13053), conda_settings 24.3.0 (#13554),
     conda_pre_transaction_actions 25.5.0 (#14754),
     conda_environment_exporters 25.7.0 (#14886; its ``description`` and
@@ -194,6 +195,8 @@ def test_conda_minimum_covers_the_hooks_the_plugin_uses():
     """
     minimum = {
         "conda_pre_commands": "23.7.0",
+        "conda_post_commands": "23.7.0",
+        "conda_pre_solves": "24.1.0",
         "conda_health_checks": "23.11.0",
         "conda_post_solves": "24.1.0",
         "conda_settings": "24.3.0",
@@ -260,10 +263,13 @@ def test_commands_match_what_the_package_provides():
 
 
 def test_settings_shown_by_the_recipe_are_declared():
+    from conda_guard.settings import SETTINGS
+
+    assert constants.SETTING_MODE in {s.name for s in SETTINGS}
     source = (ROOT / "conda_guard" / "adapters" / "conda_settings.py").read_text(
         encoding="utf-8"
     )
-    assert "name=C.SETTING_MODE" in source
+    assert "for spec in SETTINGS" in source
     assert "def conda_settings" in (ROOT / "conda_guard" / "plugin.py").read_text(
         encoding="utf-8"
     )

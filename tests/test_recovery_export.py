@@ -16,10 +16,10 @@ from conda_guard.exceptions import UsageError
 from conda_guard.readers import read_state
 from conda_guard.recovery.export import (
     environment_yaml,
-    export_all,
     from_prefix,
     version_range,
 )
+from conda_guard.recovery.export_all import export_all
 from conda_guard.recovery.lock_conda import content_hash
 
 ROOT = Path(__file__).resolve().parents[1]

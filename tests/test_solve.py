@@ -3,25 +3,26 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conda_guard.adapters.solve_worker import explain_unsat, map_to_requested
 from conda_guard.exceptions import SolveError, UsageError
 from conda_guard.models import Record, State
 from conda_guard.solve import (
     add_solve_arguments,
     channel_url,
     one_shot_command,
+    options_from_args,
     plan_solves,
     propose,
-    record_from_solver,
     run_worker,
     target_platform,
     wants_solve,
 )
+from conda_guard.solve.unsat import explain_unsat, map_to_requested
 
 from .solve_helpers import HARVESTED_URL, VIRTUAL, needs_data, needs_rattler
 
@@ -147,7 +148,7 @@ def test_plan_without_history_requests_every_installed_name():
     assert "no history specs" in plan.notes[0]
 
 
-def test_record_from_solver_maps_fields():
+def test_record_from_repodata_maps_fields():
     data = {
         "name": "libblas",
         "version": "3.11.0",
@@ -163,13 +164,13 @@ def test_record_from_solver_maps_fields():
         "md5": "c160954f7418d7b6e87eaf05a8913fa9",
         "noarch": None,
     }
-    r = record_from_solver(data, "test")
+    r = Record.from_repodata(data, "test")
     assert r.channel == "conda-forge"
     assert r.track_features == ("blas_mkl", "blas_mkl_2")
     assert r.depends == ("libopenblas >=0.3.30,<0.3.31.0a0",)
     assert r.constrains == ("blas 2.305   openblas",)
     assert (r.build_number, r.noarch, r.md5) == (5, None, data["md5"])
-    local = record_from_solver({**data, "channel": HARVESTED_URL + "/"})
+    local = Record.from_repodata({**data, "channel": HARVESTED_URL + "/"})
     assert local.channel == HARVESTED_URL
 
 
@@ -246,8 +247,8 @@ def test_worker_streams_results_and_survives_the_budget():
     outcome = run_worker(doc, timeout=4)
     assert outcome.timed_out
     assert set(outcome.results) == {"fast"}
-    numpy = {r["name"]: r for r in outcome.results["fast"]["records"]}["numpy"]
-    assert (numpy["version"], numpy["build"]) == ("2.3.0", "py312h6cf2f7f_0")
+    numpy = {r.name: r for r in outcome.results["fast"].records}["numpy"]
+    assert (numpy.version, numpy.build) == ("2.3.0", "py312h6cf2f7f_0")
     assert outcome.seconds < 20
 
 
@@ -255,23 +256,26 @@ def test_worker_streams_results_and_survives_the_budget():
 @needs_rattler
 @needs_data
 def test_propose_skips_a_batch_that_runs_out_of_time(tmp_path, monkeypatch):
-    from conda_guard import solve
+    import importlib
 
     from .solve_helpers import build_prefix
+
+    proposing = importlib.import_module("conda_guard.solve.proposal")
 
     prefix = build_prefix(tmp_path / "env", [["python=3.12", "numpy"]])
     from conda_guard.readers import read_state
 
     current = read_state(str(prefix))
-    real = solve.solve_request
+    real = proposing.solve_request
 
     def slow_batch(request):
         jobs = tuple(
-            dict(j, delay=30) if j["label"] == "batch" else j for j in request.jobs
+            dataclasses.replace(j, delay=30) if j.label == "batch" else j
+            for j in request.jobs
         )
-        return real(solve.SolveRequest(**{**request.__dict__, "jobs": jobs}))
+        return real(dataclasses.replace(request, jobs=jobs))
 
-    monkeypatch.setattr(solve, "solve_request", slow_batch)
+    monkeypatch.setattr(proposing, "solve_request", slow_batch)
     args = parser().parse_args(
         [
             "--install",
@@ -282,7 +286,7 @@ def test_propose_skips_a_batch_that_runs_out_of_time(tmp_path, monkeypatch):
             *[f"--virtual-package={v}" for v in VIRTUAL],
         ]
     )
-    proposal = propose(args, current)
+    proposal = propose(options_from_args(args), current)
     assert proposal.batch is None
     assert proposal.incremental.get("pandas").version == "2.2.2"
     assert any(
@@ -298,12 +302,17 @@ def test_propose_skips_a_batch_that_runs_out_of_time(tmp_path, monkeypatch):
 def test_propose_without_channels_is_a_usage_error():
     bare = State.from_records([rec("zlib", "1.3")], kind="prefix")
     with pytest.raises(UsageError, match="no channel"):
-        propose(parser().parse_args(["--install", "numpy"]), bare)
+        propose(options_from_args(parser().parse_args(["--install", "numpy"])), bare)
 
 
 def test_update_all_with_specs_is_a_usage_error():
     with pytest.raises(UsageError):
-        propose(parser().parse_args(["--update-all", "--update", "numpy"]), CURRENT)
+        propose(
+            options_from_args(
+                parser().parse_args(["--update-all", "--update", "numpy"])
+            ),
+            CURRENT,
+        )
 
 
 def test_solve_error_is_a_guard_error():
@@ -386,10 +395,8 @@ def test_batch_only_compares_the_current_env(tmp_path):
         tmp_path / "env", [["python=3.12", "pandas=2.1"], ["numpy"], ["pandas"]]
     )
     current = read_state(str(prefix))
-    proposal = propose(
-        parser().parse_args(["--batch", *[f"--virtual-package={v}" for v in VIRTUAL]]),
-        current,
-    )
+    argv = ["--batch", *[f"--virtual-package={v}" for v in VIRTUAL]]
+    proposal = propose(options_from_args(parser().parse_args(argv)), current)
     assert proposal.incremental is current
     assert [c.label for c in proposal.comparisons] == ["batch vs current"]
     assert proposal.batch.get("numpy").version == "2.3.0"
@@ -418,7 +425,7 @@ def test_crash_after_done_counts_as_success(tmp_path):
     )
     outcome = run_worker({"jobs": []}, timeout=30, python=python)
     assert outcome.crashed is None and outcome.error is None
-    assert outcome.results["incremental"]["ok"] is True
+    assert outcome.results["incremental"].ok is True
 
 
 def test_crash_before_done_is_reported(tmp_path):
@@ -439,7 +446,7 @@ def test_same_artifact_from_a_mirror_is_the_installed_record():
     from .helpers import real
 
     installed = real("numpy-1.26.4-py312heda63a1_0")
-    mirrored = record_from_solver(
+    mirrored = Record.from_repodata(
         {
             "name": installed.name,
             "version": installed.version,
@@ -453,7 +460,7 @@ def test_same_artifact_from_a_mirror_is_the_installed_record():
     )
     assert mirrored.channel != installed.channel
     assert same_artifact(installed, mirrored)
-    rebuilt = record_from_solver(
+    rebuilt = Record.from_repodata(
         {**installed.to_json(), "sha256": "0" * 64, "channel": HARVESTED_URL}
     )
     assert not same_artifact(installed, rebuilt)
@@ -489,13 +496,14 @@ def test_installed_record_no_channel_has_is_kept():
         ],
     }
     outcome = run_worker(doc, timeout=60)
-    kept = {r["name"]: r for r in outcome.results["locked"]["records"]}["numpy"]
-    assert (kept["build"], kept["channel"]) == (
+    kept = {r.name: r for r in outcome.results["locked"].records}["numpy"]
+    assert (kept.build, kept.channel, kept.url) == (
         "py312local_0",
-        "https://example.org/gone",
+        "gone",
+        "https://example.org/gone/linux-64/numpy-1.26.4-py312local_0.conda",
     )
-    fresh = {r["name"]: r for r in outcome.results["fresh"]["records"]}["numpy"]
-    assert fresh["build"] == "py312h6cf2f7f_0"
+    fresh = {r.name: r for r in outcome.results["fresh"].records}["numpy"]
+    assert fresh.build == "py312h6cf2f7f_0"
 
 
 _TREE_CHARS = st.sampled_from(["├─ ", "│  ", "└─ ", "   ", ""])
@@ -530,7 +538,7 @@ def test_explain_unsat_never_fails(lines, requested):
 
 @given(st.text(max_size=30))
 def test_parse_virtual_package_is_total(text):
-    from conda_guard.adapters.solve_worker import parse_virtual_package
+    from conda_guard.solve.protocol import parse_virtual_package
 
     try:
         name, version, build = parse_virtual_package(text)
@@ -540,7 +548,7 @@ def test_parse_virtual_package_is_total(text):
 
 
 def test_parse_virtual_package_shapes():
-    from conda_guard.adapters.solve_worker import parse_virtual_package
+    from conda_guard.solve.protocol import parse_virtual_package
 
     assert parse_virtual_package("__glibc=2.35") == ("__glibc", "2.35", "0")
     assert parse_virtual_package("__cuda 12.4") == ("__cuda", "12.4", "0")
@@ -585,3 +593,38 @@ def test_pinned_file_becomes_constraints(tmp_path):
     )
     plan = plan_solves(state, update_all=True)
     assert plan.constraints == ("numpy 1.26.*", "libblas=*=*openblas")
+
+
+@pytest.mark.parametrize("value", ["inf", "nan", "1e30", "-1", "0", "soon"])
+def test_solve_timeout_out_of_range_is_one_line_exit_2(value, capsys):
+    with pytest.raises(SystemExit) as exc:
+        parser().parse_args(["--install", "numpy", "--solve-timeout", value])
+    assert exc.value.code == 2
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert last.endswith(
+        "error: argument --solve-timeout: must be a number of seconds > 0 and"
+        f" <= 86400, not {value!r}"
+    ) or last.endswith(
+        f"error: argument --solve-timeout: not a number of seconds: {value!r}"
+    )
+
+
+@pytest.mark.parametrize("value", ["!!!", "glibc=2.35", "__glibc=2.35=x=y", ""])
+def test_bad_virtual_package_is_one_line_exit_2(value, capsys):
+    with pytest.raises(SystemExit) as exc:
+        parser().parse_args(["--install", "numpy", f"--virtual-package={value}"])
+    assert exc.value.code == 2
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert last.endswith(
+        f"error: argument --virtual-package: invalid virtual package {value!r}"
+        " (expected e.g. __glibc=2.35, __unix)"
+    )
+
+
+def test_good_solve_options_parse():
+    args = parser().parse_args(
+        ["--install", "numpy", "--solve-timeout", "86400", "--virtual-package=__unix"]
+    )
+    options = options_from_args(args)
+    assert options.timeout == 86400.0
+    assert options.virtual_packages == ("__unix",)

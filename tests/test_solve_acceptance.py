@@ -16,7 +16,15 @@ import pytest
 from conda_guard.analysis import analyze
 from conda_guard.exceptions import UnsatisfiableError
 from conda_guard.readers import read_state
-from conda_guard.solve import add_solve_arguments, plan_solves, propose, propose_plan
+from conda_guard.solve import (
+    SolveOptions,
+    SolveSetup,
+    add_solve_arguments,
+    options_from_args,
+    plan_solves,
+    propose,
+    propose_plan,
+)
 
 from .solve_helpers import (
     HARVESTED_URL,
@@ -35,10 +43,10 @@ pytestmark = [pytest.mark.solve, needs_rattler, needs_data]
 VFLAGS = [f"--virtual-package={v}" for v in VIRTUAL]
 
 
-def parse(*argv: str) -> argparse.Namespace:
+def parse(*argv: str) -> SolveOptions:
     p = argparse.ArgumentParser()
     add_solve_arguments(p)
-    return p.parse_args([*argv, *VFLAGS])
+    return options_from_args(p.parse_args([*argv, *VFLAGS]))
 
 
 def full(rec) -> str:
@@ -117,14 +125,10 @@ def test_numpy_pytorch_pandas_sklearn_sequence(tmp_path):
     # one batch create of all four
     plan = plan_solves(current, install=["pandas", "scikit-learn"])
     plan = dataclasses.replace(plan, mode="batch")
-    batch = propose_plan(
-        current,
-        plan,
-        channels=[HARVESTED_URL],
-        platform="linux-64",
-        virtual_packages=VIRTUAL,
-        batch=True,
+    setup = SolveSetup(
+        channels=(HARVESTED_URL,), platform="linux-64", virtual_packages=VIRTUAL
     )
+    batch = propose_plan(current, plan, setup, batch=True)
     assert batch.batch is None
     (drift,) = batch.findings
     assert (drift.rule, str(drift.severity)) == ("drift", "medium")

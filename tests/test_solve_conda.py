@@ -15,7 +15,12 @@ import pytest
 from conda_guard.analysis import analyze
 from conda_guard.exceptions import SolveError, UnsatisfiableError
 from conda_guard.readers import read_state
-from conda_guard.solve import add_solve_arguments, propose
+from conda_guard.solve import (
+    SolveOptions,
+    add_solve_arguments,
+    options_from_args,
+    propose,
+)
 
 from .solve_helpers import (
     HARVESTED_URL,
@@ -42,10 +47,10 @@ def conda_env(monkeypatch, tmp_path):
     monkeypatch.delenv("CONDA_GUARD_SOLVE_PYTHON", raising=False)
 
 
-def parse(*argv: str) -> argparse.Namespace:
+def parse(*argv: str) -> SolveOptions:
     p = argparse.ArgumentParser()
     add_solve_arguments(p)
-    return p.parse_args([*argv, "--solver", "conda", *VFLAGS])
+    return options_from_args(p.parse_args([*argv, "--solver", "conda", *VFLAGS]))
 
 
 def full(rec) -> str:

@@ -2,48 +2,53 @@
 
 conda calls :func:`check` as ``action(prefix, verbose)`` and only logs what it
 raises, so the check prints its own ✓/✗ lines and the command to run next.
+The ``plugins.guard_*`` policy (``guard_ignore``, ``guard_allow``) applies.
 """
 
 from __future__ import annotations
 
 import shlex
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..models import Finding
+    from ..policy import Policy
 
 OK_MARK = "\N{CHECK MARK}"
 X_MARK = "\N{BALLOT X}"
 
 
-def environment_findings(prefix: str) -> tuple[list, list[str]]:
-    """Findings and notes about ``prefix`` as it is (``conda guard check``)."""
+def environment_findings(
+    prefix: str, policy: Policy
+) -> tuple[list[Finding], list[str]]:
+    """Findings and notes about ``prefix`` as it is (``conda guard check``).
+
+    ``policy`` (the ``plugins.guard_*`` settings) drops ignored and allowed
+    findings, as everywhere else.
+    """
     from ..analysis import analyze
+    from ..binaries import pip_extension_findings, pip_extensions
     from ..models import State
+    from ..policy import apply_filters
     from ..readers.prefix import read_prefix
 
     state = read_prefix(prefix)
     empty = State(records={}, source="(empty)", kind="empty", explicit=state.explicit)
-    analysis = analyze(empty, state)
-    notes = list(analysis.notes)
-    findings = list(analysis.findings)
-    try:
-        from ..binaries import pip_extensions
-    except ImportError as exc:
-        notes.append(f"pip extension check skipped: {exc}")
-    else:
-        dists = pip_extensions(Path(prefix))
-        if dists:
-            from ..commands import _pip_findings
-
-            findings.extend(_pip_findings(dists))
-    return findings, notes
+    analysis = analyze(empty, state, policy=policy)
+    pip = apply_filters(pip_extension_findings(pip_extensions(Path(prefix))), policy)
+    return [*analysis.findings, *pip.kept], [*analysis.notes, *pip.notes]
 
 
 def check(prefix: str, verbose: bool) -> None:
     """Print one ✓/✗ line (and each finding when there are some)."""
     from ..exceptions import GuardError
+    from ..report.common import finding_line
+    from .conda_settings import read_settings
 
     quoted = shlex.quote(prefix)
     try:
-        findings, notes = environment_findings(prefix)
+        findings, notes = environment_findings(prefix, read_settings().policy())
     except GuardError as exc:
         print(f"{X_MARK} conda-guard could not read the environment: {exc}\n")
         return
@@ -55,7 +60,7 @@ def check(prefix: str, verbose: bool) -> None:
         return
     print(f"{X_MARK} conda-guard found {len(findings)} ABI risk(s) in the environment:")
     for f in findings:
-        print(f"  {str(f.severity).upper()} [{f.rule}] {f.message}")
+        print(f"  {finding_line(f)}")
         if verbose:
             for e in f.evidence:
                 print(f"      - {e}")

@@ -1,201 +1,136 @@
-"""The guard inside conda: the post-solve check and the ``install --revision`` check.
+"""The guard inside conda: the hook actions of one command and the solve-time check.
 
-conda calls :func:`post_solve` after every solve (``install``, ``update``,
-``remove``, ``create``, ``env create/update``, also on ``--dry-run``), before
-anything is downloaded or linked and before it prints its plan. The check
+conda calls, for one command: :func:`pre_command` (which starts the command's
+:class:`~conda_guard.adapters.conda_run.GuardRun`, and checks
+``install --revision N``, which does not solve), :func:`pre_solve` (the
+request, as conda's ``MatchSpec`` objects), :func:`post_solve` after every
+solve (``install``, ``update``, ``remove``, ``create``, ``env create/update``,
+also on ``--dry-run``) before anything is downloaded or linked and before it
+prints its plan, and :func:`post_command` (which ends the run). The check
 reads the prefix (never writes it), builds the proposed state
-(``before − unlink + link``), runs the rules (and, per ``guard_batch``, a batch
-solve), then warns on stderr or refuses with :class:`GuardBlockedError`, whose
-message carries what the hidden plan would have shown. ``install --revision N``
-does not solve, so :func:`pre_command` diffs the prefix against revision N from
-its history.
+(``before − unlink + link``, with the request's specs as conda will write
+them to the history), runs the rules (and, per ``guard_batch``, a batch
+solve), then warns on stderr or refuses with
+:class:`~conda_guard.adapters.conda_errors.GuardBlockedError`
+(:mod:`~conda_guard.adapters.conda_report`).
 
 With ``guard_on_error: open`` a failure inside the guard is one warning and
-conda goes on; with ``closed`` it stops the transaction.
+conda goes on; with ``closed`` it stops the transaction (:func:`guard`).
 """
 
 from __future__ import annotations
 
-import logging
 import shlex
-import sys
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ..constants import BatchWhen, GuardMode, OnError
+from . import conda_run
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
 
+    from conda.models.match_spec import MatchSpec
+    from conda.models.records import PackageRecord
+
     from ..analysis import Analysis
-    from ..models import Finding, State
-    from ..policy import Decision
-    from .conda_settings import GuardSettings
-
-log = logging.getLogger(f"conda.{__name__}")
-
-#: Settings forced for one run by ``conda guard install/update``: ``mode`` and
-#: ``fail_on`` replace the user's; ``ignore`` and ``allow`` are added to theirs.
-OVERRIDES: dict[str, Any] = {}
-
-WARN_LIMIT = 8  # findings shown in warn mode before "... and N more"
-
-#: prefix → the transaction a solve-time check saw (see :func:`transaction_key`),
-#: or None after the ``--revision`` check. The pre-transaction action consumes it
-#: and runs the rules itself for transactions no solve saw (explicit files).
-CHECKED: dict[str, frozenset[str] | None] = {}
-_MISSING = object()
+    from ..models import State
+    from ..settings import GuardSettings
+    from .conda_report import Outcome
+    from .conda_run import CondaRequest, GuardRun
 
 
-def transaction_key(
-    unlink_precs: Iterable[Any], link_precs: Iterable[Any]
-) -> frozenset[str]:
-    """The unlinked and linked dists of a transaction, as a comparable set."""
-    return frozenset(
-        [f"-{p.name}-{p.version}-{p.build}" for p in unlink_precs]
-        + [f"+{p.name}-{p.version}-{p.build}" for p in link_precs]
-    )
+# -- hook actions ------------------------------------------------------------
 
 
-def was_checked(
-    prefix: str, unlink_precs: Iterable[Any], link_precs: Iterable[Any]
-) -> bool:
-    """True (once) when the post-solve or --revision check saw this transaction."""
-    key = CHECKED.pop(prefix, _MISSING)
-    if key is _MISSING:
-        return False
-    return key is None or key == transaction_key(unlink_precs, link_precs)
+def pre_command(command: str) -> None:
+    """Start this command's run; ``install --revision N`` is checked here."""
+    run = conda_run.begin(command)
+    if command == "install":
+        check_revision(run)
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """What the guard found for one transaction, and how to see more."""
-
-    analysis: Analysis
-    prefix: str | None
-    details: str | None = None  # a `conda guard diff ...` command
-    retry: str | None = None  # the strict subcommand for the same request
-    frozen_blocks: bool = False
-    notes: tuple[str, ...] = field(default=())
-    label: str = ""  # e.g. " (link check)" after "conda-guard" in the warning
+def pre_solve(
+    specs_to_add: Iterable[MatchSpec], specs_to_remove: Iterable[MatchSpec]
+) -> None:
+    """Keep the request of the solve that follows (conda's own specs)."""
+    conda_run.current().specs = tuple(specs_to_add)
 
 
-# -- entry points ------------------------------------------------------------
-
-
-def current_settings() -> GuardSettings:
-    """Settings from ``context.plugins`` with the subcommand overrides applied."""
-    from .conda_settings import read_settings
-
-    settings = read_settings()
-    if not OVERRIDES:
-        return settings
-    changes = dict(OVERRIDES)
-    changes["ignore"] = (*settings.ignore, *changes.get("ignore", ()))
-    changes["allow"] = (*settings.allow, *changes.get("allow", ()))
-    return settings.with_overrides(**changes)
+def post_command(command: str) -> None:
+    """End this command's run."""
+    conda_run.end()
 
 
 def post_solve(
-    repodata_fn: str, unlink_precs: Sequence[Any], link_precs: Sequence[Any]
+    repodata_fn: str,
+    unlink_precs: Sequence[PackageRecord],
+    link_precs: Sequence[PackageRecord],
 ) -> None:
-    """The ``conda_post_solves`` action."""
+    """The ``conda_post_solves`` action: check the transaction conda solved."""
     if not unlink_precs and not link_precs:
         return
     from conda.base.context import context
 
-    settings = current_settings()
-    if settings.mode == "off":
+    run = conda_run.current()
+    settings = run.settings()
+    if settings.mode is GuardMode.OFF:
         return
-    if context.target_prefix:
-        CHECKED[context.target_prefix] = transaction_key(unlink_precs, link_precs)
-    guard(settings, lambda: transaction_outcome(settings, unlink_precs, link_precs))
+    prefix = context.target_prefix
+    if prefix:
+        key = conda_run.transaction_key(unlink_precs, link_precs)
+        run.mark_checked(prefix, key, will_link=not context.dry_run)
+    guard(
+        settings,
+        lambda: transaction_outcome(run, settings, prefix, unlink_precs, link_precs),
+    )
 
 
-def pre_command(command: str) -> None:
-    """The ``conda_pre_commands`` action: only ``install --revision N`` is checked."""
+def check_revision(run: GuardRun) -> None:
+    """``install --revision N``: diff the prefix against revision N of its history."""
     from conda.base.context import context
 
-    args = context._argparse_args
-    revision = getattr(args, "revision", None) if args is not None else None
-    if revision is None:
+    request = run.request()
+    if request.revision is None:
         return
-    settings = current_settings()
-    if settings.mode == "off":
+    settings = run.settings()
+    if settings.mode is GuardMode.OFF:
         return
-    CHECKED[context.target_prefix] = None
-    guard(settings, lambda: revision_outcome(settings, context.target_prefix, revision))
+    prefix = context.target_prefix
+    run.mark_checked(prefix, None, will_link=not context.dry_run)
+    guard(settings, lambda: revision_outcome(run, settings, prefix, request))
 
 
 def guard(settings: GuardSettings, build: Callable[[], Outcome | None]) -> None:
-    """Run ``build`` under ``guard_on_error``, then warn or block."""
+    """Run ``build`` and act on its outcome under ``guard_on_error``.
+
+    The refusal (:class:`GuardBlockedError`) always reaches conda. Any other
+    failure, the guard's or conda's raised inside the check, is one warning
+    with ``open``; with ``closed`` it stops the transaction.
+    """
     from conda.exceptions import CondaError
 
     from ..exceptions import GuardError
-    from .conda_errors import GuardInputError, GuardInternalError
+    from .conda_errors import GuardBlockedError, GuardInputError, GuardInternalError
+    from .conda_report import act, report_skipped
 
     try:
         outcome = build()
-    except GuardError as exc:
-        if settings.on_error == "closed":
-            raise GuardInputError(str(exc)) from exc
-        report_skipped(exc)
-        return
-    except CondaError:
+        if outcome is not None:
+            act(outcome, settings)
+    except GuardBlockedError:
         raise
-    except Exception as exc:  # a bug in the guard: never let it decide for the user
-        if settings.on_error == "closed":
+    except Exception as exc:  # a failure of the check never decides in open mode
+        if settings.on_error is not OnError.CLOSED:
+            report_skipped(exc)
+        elif isinstance(exc, CondaError):
+            raise
+        elif isinstance(exc, GuardError):
+            raise GuardInputError(str(exc)) from exc
+        else:
             raise GuardInternalError(exc) from exc
-        report_skipped(exc)
-        return
-    if outcome is not None:
-        act(outcome, settings)
-
-
-def report_skipped(exc: BaseException) -> None:
-    """One warning on stderr: the check was skipped and conda goes on."""
-    log.debug("conda-guard failed", exc_info=exc)
-    print(
-        f"conda-guard: warning: the ABI check was skipped ({type(exc).__name__}: "
-        f"{exc}). conda goes on because plugins.guard_on_error is 'open'.",
-        file=sys.stderr,
-    )
 
 
 # -- building the states -----------------------------------------------------
-
-
-def _args() -> Any:
-    from conda.base.context import context
-
-    return context._argparse_args
-
-
-def _command(args: Any) -> str:
-    cmd = getattr(args, "cmd", None) or ""
-    if cmd == "guard":  # conda guard install/update
-        cmd = getattr(args, "command", None) or ""
-    if cmd == "env":  # conda env create/update
-        cmd = getattr(args, "func", "").rsplit(".", 2)[-2].replace("main_env_", "env ")
-    return cmd
-
-
-def is_update_all(args: Any) -> bool:
-    """True for ``update --all`` (``--update-all``)."""
-    modifier = getattr(args, "update_modifier", None)
-    return str(getattr(modifier, "value", modifier)) == "update_all" or bool(
-        getattr(args, "update_all", False)
-    )
-
-
-def _requested(args: Any) -> dict[str, str]:
-    from conda.models.match_spec import MatchSpec
-
-    out: dict[str, str] = {}
-    for text in getattr(args, "packages", None) or ():
-        try:
-            out[MatchSpec(text).name] = str(text)
-        except Exception:
-            continue
-    return out
 
 
 def read_before(prefix: str | None) -> State:
@@ -212,129 +147,116 @@ def read_before(prefix: str | None) -> State:
     )
 
 
-def _details_command(prefix: str | None, args: Any) -> str | None:
-    if not prefix:
-        return None
-    cmd = _command(args)
-    packages = [shlex.quote(str(p)) for p in getattr(args, "packages", None) or ()]
-    base = f"conda guard diff -p {shlex.quote(prefix)}"
-    if cmd == "update" and is_update_all(args):
-        return f"{base} --update-all"
-    if cmd == "update" and packages:
-        return f"{base} --update {' '.join(packages)}"
-    if cmd in ("install", "create") and packages:
-        return f"{base} --install {' '.join(packages)}"
-    return None
-
-
-def _retry_command(args: Any, rules: Iterable[str]) -> str | None:
-    cmd = _command(args)
-    if cmd not in ("install", "update"):
-        return None
-    argv = [a for a in sys.argv[1:] if a not in ("guard",)]
-    if not argv or argv[0] != cmd:  # called through the API (tests): rebuild roughly
-        from conda.base.context import context
-
-        argv = [cmd, "-p", str(context.target_prefix)]
-        argv += [str(p) for p in getattr(args, "packages", None) or ()]
-    accept = " ".join(f"--accept {r}" for r in sorted(set(rules)))
-    return f"conda guard {' '.join(shlex.quote(a) for a in argv)} {accept}".rstrip()
-
-
 def transaction_outcome(
-    settings: GuardSettings, unlink_precs: Sequence[Any], link_precs: Sequence[Any]
+    run: GuardRun,
+    settings: GuardSettings,
+    prefix: str | None,
+    unlink_precs: Sequence[PackageRecord],
+    link_precs: Sequence[PackageRecord],
 ) -> Outcome:
     """Analyse one solved transaction of conda."""
-    from conda.base.context import context
-
     from ..analysis import analyze
     from .conda_records import state_after
+    from .conda_report import Outcome, details_command
 
-    args = _args()
-    prefix = context.target_prefix
+    request = run.request()
     before = read_before(prefix)
-    after = state_after(before, unlink_precs, link_precs, requested=_requested(args))
+    after = state_after(before, unlink_precs, link_precs, requested=request.requested())
     analysis = analyze(before, after, policy=settings.policy())
-    analysis = _with_batch(analysis, settings, args)
+    analysis = with_batch(analysis, settings, request)
     return Outcome(
         analysis=analysis,
         prefix=prefix,
-        details=_details_command(prefix, args),
-        frozen_blocks=_frozen_blocks(before, analysis, settings, args),
+        request=request,
+        details=details_command(prefix, request),
+        frozen_blocks=frozen_blocks(before, analysis, settings, request),
+        strict=run.strict,
     )
 
 
-def revision_outcome(settings: GuardSettings, prefix: str, revision: Any) -> Outcome:
+def revision_outcome(
+    run: GuardRun, settings: GuardSettings, prefix: str, request: CondaRequest
+) -> Outcome:
     """Analyse ``conda install --revision N``: the prefix now → revision N."""
     from ..analysis import analyze
     from ..readers.prefix import read_prefix_revision
+    from .conda_report import Outcome
 
-    number = int(revision)
+    assert request.revision is not None
     before = read_before(prefix)
-    after = read_prefix_revision(prefix, number)
+    after = read_prefix_revision(prefix, request.revision)
     analysis = analyze(before, after, policy=settings.policy())
     quoted = shlex.quote(prefix)
     return Outcome(
         analysis=analysis,
         prefix=prefix,
-        details=f"conda guard diff {quoted} {quoted}@{number}",
-        frozen_blocks=_frozen_blocks(before, analysis, settings, _args()),
+        request=request,
+        details=f"conda guard diff {quoted} {quoted}@{request.revision}",
+        frozen_blocks=frozen_blocks(before, analysis, settings, request),
+        strict=run.strict,
     )
 
 
-def _frozen_blocks(
-    before: State, analysis: Analysis, settings: GuardSettings, args: Any
+def frozen_blocks(
+    before: State, analysis: Analysis, settings: GuardSettings, request: CondaRequest
 ) -> bool:
     """A frozen prefix changes only with --override-frozen or guard_ignore: frozen."""
     return (
         before.frozen is not None
         and bool(analysis.changes)
-        # --override-frozen stores False in protect_frozen_envs (else NULL)
-        and getattr(args, "protect_frozen_envs", None) is not False
+        and not request.override_frozen
         and "frozen" not in settings.ignore
     )
 
 
-def wants_batch(settings: GuardSettings, args: Any) -> bool:
+# -- the batch comparison ------------------------------------------------------
+
+
+def wants_batch(settings: GuardSettings, request: CondaRequest) -> bool:
     """``guard_batch``: always, never, or only for ``update --all``."""
-    if settings.batch == "always":
+    if settings.batch is BatchWhen.ALWAYS:
         return True
-    if settings.batch == "never":
+    if settings.batch is BatchWhen.NEVER:
         return False
-    return _command(args) == "update" and is_update_all(args)
+    return request.command == "update" and request.update_all
 
 
-def _with_batch(analysis: Analysis, settings: GuardSettings, args: Any) -> Analysis:
-    """Compare conda's plan with a one-shot solve; a failure is only a note."""
-    if not wants_batch(settings, args):
+def with_batch(
+    analysis: Analysis, settings: GuardSettings, request: CondaRequest
+) -> Analysis:
+    """Compare conda's plan with a one-shot solve.
+
+    The batch solve is an extra check: with ``guard_on_error: open`` its failure
+    is a note; with ``closed`` it stops the transaction like any other.
+    """
+    if not wants_batch(settings, request):
         return analysis
     try:
-        batch, notes = batch_state(analysis.before, settings, args)
-    except Exception as exc:  # an optional extra check
+        batch, notes = batch_state(analysis.before, settings, request)
+    except Exception as exc:
+        if settings.on_error is OnError.CLOSED:
+            raise
         return analysis.extend(notes=[f"batch solve skipped: {exc}"])
     if batch is None:
         return analysis.extend(notes=notes)
     from ..abi import load_table
     from ..analysis import Comparison, analyze
+    from ..policy import apply_filters
     from ..rules.drift import drift_findings
 
     table = load_table()
     policy = settings.policy()
     drift = analyze(batch, analysis.after, policy=policy, table=table)
-    kept = [
-        f
-        for f in drift_findings(analysis.after, batch, table)
-        if f.rule not in policy.ignore
-    ]
+    kept = apply_filters(drift_findings(analysis.after, batch, table), policy)
     return analysis.extend(
-        findings=kept,
-        notes=notes,
+        findings=kept.kept,
+        notes=(*notes, *kept.notes),
         comparisons=[Comparison("conda's plan vs a one-shot solve", drift)],
     )
 
 
 def batch_state(
-    before: State, settings: GuardSettings, args: Any
+    before: State, settings: GuardSettings, request: CondaRequest
 ) -> tuple[State | None, list[str]]:
     """A one-shot solve of the history specs plus this request (rattler, worker)."""
     import importlib.util
@@ -349,170 +271,21 @@ def batch_state(
     channels = [solve.channel_url(c) for c in context.channels]
     if context.offline and not all(c.startswith("file:") for c in channels):
         return None, ["batch solve skipped: conda is offline"]
-    cmd = _command(args)
-    specs = [str(p) for p in getattr(args, "packages", None) or ()]
+    command, specs = request.command, request.typed
+    update_all = command == "update" and request.update_all
     plan = solve.plan_solves(
         before,
-        install=specs if cmd in ("install", "create") else (),
-        update=specs if cmd == "update" and not is_update_all(args) else (),
-        update_all=cmd == "update" and is_update_all(args),
+        install=specs if command in ("install", "create") else (),
+        update=specs if command == "update" and not update_all else (),
+        update_all=update_all,
     )
     priority = getattr(context.channel_priority, "value", context.channel_priority)
-    proposal = solve.propose_plan(
-        before,
-        replace(plan, mode="batch"),
-        channels=channels,
+    setup = solve.SolveSetup(
+        channels=tuple(channels),
         platform=context.subdir,
         priority=str(priority).lower(),
         timeout=settings.batch_timeout,
-        batch=True,
     )
+    plan = replace(plan, mode="batch")
+    proposal = solve.propose_plan(before, plan, setup, batch=True)
     return proposal.batch, list(proposal.notes)
-
-
-# -- warn or block -------------------------------------------------------------
-
-
-def act(outcome: Outcome, settings: GuardSettings) -> None:
-    """Print the warning (stderr) or raise :class:`GuardBlockedError`."""
-    from ..policy import decide
-    from .conda_errors import GuardBlockedError
-
-    analysis = outcome.analysis
-    policy = settings.policy()
-    decision = decide(analysis.findings, policy)
-    if outcome.frozen_blocks or (settings.mode == "block" and decision.blocked):
-        blocking = decision.blocking
-        if outcome.frozen_blocks:
-            frozen = tuple(f for f in analysis.findings if f.rule == "frozen")
-            blocking = (*frozen, *(f for f in blocking if f.rule != "frozen"))
-        message = block_text(outcome, decision, settings, blocking)
-        raise GuardBlockedError(message, blocking, outcome.prefix)
-    if analysis.findings:
-        print(warning_text(outcome, settings), file=sys.stderr, end="")
-
-
-def _package_lines(f: Finding, indent: str) -> list[str]:
-    return [
-        f"{indent}{p.name}: {p.before.label if p.before else '-'} -> "
-        f"{p.after.label if p.after else '-'}"
-        for p in f.packages[:6]
-    ] + ([f"{indent}... and {len(f.packages) - 6} more"] if len(f.packages) > 6 else [])
-
-
-def _finding_lines(f: Finding, *, full: bool) -> list[str]:
-    lines = [f"  {str(f.severity).upper()} [{f.rule}] {f.message}"]
-    lines += _package_lines(f, "      ")
-    # evidence beyond a restatement of a package move (shown just above)
-    reasons = [e for e in f.evidence if " -> " not in e]
-    if full:
-        lines += [f"      - {e}" for e in f.evidence]
-        lines += [f"      why: {w}" for w in f.why]
-    else:
-        if f.why:
-            lines.append(f"      why: {f.why[0]}")
-        lines += [f"      - {e}" for e in reasons[:2]]
-    return lines
-
-
-def _prefix_label(outcome: Outcome) -> str:
-    return outcome.prefix or "the new environment"
-
-
-def warning_text(outcome: Outcome, settings: GuardSettings) -> str:
-    """The warn-mode report: short, above conda's plan, pointing at the detail."""
-    from ..report.common import plural, severity_counts
-
-    analysis = outcome.analysis
-    findings = analysis.findings
-    if settings.report == "full":
-        from ..report import render_text
-
-        body = render_text(analysis).rstrip("\n").splitlines()
-        lines = ["conda-guard: warning for " + _prefix_label(outcome), *body]
-    else:
-        counts = ", ".join(f"{n} {s}" for s, n in severity_counts(findings).items())
-        lines = [
-            (
-                f"conda-guard{outcome.label}: {plural(len(findings), 'finding')} "
-                f"({counts}) in "
-                f"{plural(len(analysis.changes), 'change')} to "
-                f"{_prefix_label(outcome)}:"
-            )
-        ]
-        for f in findings[:WARN_LIMIT]:
-            lines += _finding_lines(f, full=False)
-        if len(findings) > WARN_LIMIT:
-            lines.append(f"  ... and {len(findings) - WARN_LIMIT} more")
-        for comp in analysis.comparisons:
-            sub = comp.analysis
-            lines.append(
-                f"  {comp.label}: {plural(len(sub.changes), 'difference')}, "
-                f"{plural(len(sub.findings), 'finding')}"
-            )
-    if outcome.details:
-        lines.append(f"  Details: {outcome.details}")
-    lines.append(
-        "  To refuse such changes: conda config --set plugins.guard_mode block"
-    )
-    return "\n".join(lines) + "\n\n"
-
-
-def block_text(
-    outcome: Outcome,
-    decision: Decision,
-    settings: GuardSettings,
-    blocking: Sequence[Finding],
-) -> str:
-    """The refusal: the findings that block, with full builds, and how to go on."""
-    from ..report.common import plural
-
-    analysis = outcome.analysis
-    if outcome.frozen_blocks:
-        head = (
-            f"conda-guard stopped this transaction: {_prefix_label(outcome)} is "
-            f"marked frozen (conda-meta/frozen) and "
-            f"{plural(len(analysis.changes), 'package')} would change."
-        )
-    else:
-        head = (
-            f"conda-guard stopped this transaction on {_prefix_label(outcome)}: "
-            f"{plural(len(blocking), 'finding')} at or above '{settings.fail_on}' "
-            f"(plugins.guard_fail_on)."
-        )
-    lines = [head, ""]
-    for f in blocking:
-        lines += _finding_lines(f, full=True)
-    others = [f for f in decision.passing if f not in blocking]
-    if others:
-        lines.append("  Also (not blocking):")
-        lines += [
-            f"    {str(f.severity).upper()} [{f.rule}] {f.message}" for f in others
-        ]
-    rules = sorted({f.rule for f in blocking})
-    names = sorted({n for f in blocking for n in f.names})
-    lines += ["", "Nothing was changed. To go ahead:"]
-    if outcome.frozen_blocks:
-        lines.append(
-            "  - pass --override-frozen to change a frozen environment on purpose"
-        )
-    retry = _retry_command(_args(), rules) if not outcome.frozen_blocks else None
-    if retry:
-        lines.append(f"  - accept these findings for this command: {retry}")
-    if OVERRIDES:  # conda guard install/update: the plain command only warns
-        lines.append("  - or run the plain conda command, which only warns by default")
-    else:
-        lines.append(
-            "  - run it once in warn mode: CONDA_PLUGINS_GUARD_MODE=warn conda ..."
-        )
-    for rule in rules:
-        lines.append(
-            f"  - ignore the rule: conda config --append plugins.guard_ignore {rule}"
-        )
-    for name in names[:3]:
-        lines.append(
-            f"  - exempt the package: conda config --append plugins.guard_allow {name}"
-        )
-    if outcome.details:
-        lines.append(f"See the whole diff: {outcome.details}")
-    return "\n".join(lines)

@@ -18,19 +18,22 @@ well, so every way into a prefix passes the guard once.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from conda.core.path_actions import Action
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Sequence
+
+    from conda.models.records import PackageRecord
 
     from ..models import State
-    from .conda_hooks import Outcome
-    from .conda_settings import GuardSettings
+    from ..settings import GuardSettings
+    from .conda_report import Outcome
+    from .conda_run import GuardRun
 
 
-def incoming_dirs(link_precs: Iterable[Any]) -> dict[str, Path]:
+def incoming_dirs(link_precs: Iterable[PackageRecord]) -> dict[str, Path]:
     """Name → extracted package directory in conda's package cache."""
     from conda.core.package_cache_data import PackageCacheData
 
@@ -44,10 +47,11 @@ def incoming_dirs(link_precs: Iterable[Any]) -> dict[str, Path]:
 
 
 def link_outcome(
+    run: GuardRun,
     settings: GuardSettings,
     prefix: str,
-    unlink_precs: Iterable[Any],
-    link_precs: Iterable[Any],
+    unlink_precs: Sequence[PackageRecord],
+    link_precs: Sequence[PackageRecord],
 ) -> Outcome | None:
     """The findings of a transaction about to be linked (None when there are none).
 
@@ -58,11 +62,12 @@ def link_outcome(
     from ..binaries import check_links
     from ..diff import diff_states
     from ..policy import apply_filters
-    from .conda_hooks import Outcome, _args, _frozen_blocks, read_before, was_checked
+    from .conda_hooks import frozen_blocks, read_before
     from .conda_records import state_after
+    from .conda_report import Outcome
 
-    unlink_precs, link_precs = tuple(unlink_precs), tuple(link_precs)
-    seen = was_checked(prefix, unlink_precs, link_precs)
+    seen = run.take_checked(prefix, unlink_precs, link_precs)
+    request = run.request()
     before: State = read_before(prefix)
     after = state_after(before, unlink_precs, link_precs)
     policy = settings.policy()
@@ -78,13 +83,15 @@ def link_outcome(
         analysis = analysis.extend(
             findings=kept.kept, notes=(*report.notes, *kept.notes)
         )
-    frozen = not seen and _frozen_blocks(before, analysis, settings, _args())
+    frozen = not seen and frozen_blocks(before, analysis, settings, request)
     if not analysis.findings and not frozen:
         return None
     return Outcome(
         analysis=analysis,
         prefix=prefix,
+        request=request,
         frozen_blocks=frozen,
+        strict=run.strict,
         label=" (link check)" if seen else " (before linking)",
     )
 
@@ -93,48 +100,47 @@ class GuardLinkCheck(Action):
     """conda-guard's pre-transaction action: ``verify()`` runs the link check."""
 
     def verify(self) -> Exception | None:
-        """Warn (stderr) or return :class:`GuardBlockedError`; never raise."""
+        """Warn (stderr) or return :class:`GuardBlockedError`; never raise.
+
+        conda raises what ``verify`` returns, so only a refusal, or a failure
+        with ``guard_on_error: closed``, is returned; anything else is one
+        warning and conda goes on.
+        """
         try:
             return self._verify()
-        except Exception as exc:  # never let a check crash conda's transaction
-            return exc
+        except Exception as exc:  # never let the check itself crash conda
+            from .conda_report import report_skipped
+
+            report_skipped(exc)
+            return None
         finally:
             self._verified = True
 
     def _verify(self) -> Exception | None:
-        from ..exceptions import GuardError
-        from .conda_errors import (
-            GuardBlockedError,
-            GuardInputError,
-            GuardInternalError,
-        )
-        from .conda_hooks import act, current_settings, report_skipped
+        from conda.exceptions import CondaError
 
-        settings = current_settings()
-        if settings.mode == "off" or not self.target_prefix:
-            return None
+        from ..constants import GuardMode
+        from . import conda_run
+        from .conda_hooks import guard
+        from .conda_report import report_skipped
+
+        run = conda_run.current()
         try:
-            outcome = link_outcome(
+            settings = run.settings()
+        except CondaError as exc:  # an invalid setting: conda's own error
+            return exc
+        except Exception as exc:  # a bug reading them: the default is open
+            report_skipped(exc)
+            return None
+        if settings.mode is GuardMode.OFF or not self.target_prefix:
+            return None
+        unlink, link = tuple(self.unlink_precs or ()), tuple(self.link_precs or ())
+        try:
+            guard(
                 settings,
-                self.target_prefix,
-                self.unlink_precs or (),
-                self.link_precs or (),
+                lambda: link_outcome(run, settings, self.target_prefix, unlink, link),
             )
-        except GuardError as exc:
-            if settings.on_error == "closed":
-                return GuardInputError(str(exc))
-            report_skipped(exc)
-            return None
-        except Exception as exc:
-            if settings.on_error == "closed":
-                return GuardInternalError(exc)
-            report_skipped(exc)
-            return None
-        if outcome is None:
-            return None
-        try:
-            act(outcome, settings)
-        except GuardBlockedError as exc:
+        except CondaError as exc:  # the refusal, or a failure in closed mode
             return exc
         return None
 

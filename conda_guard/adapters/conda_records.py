@@ -13,6 +13,8 @@ from ..models import Record, State, channel_name
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+    from conda.models.records import PackageRecord
+
 
 def _tuple(value: Any) -> tuple[str, ...]:
     if not value:
@@ -22,7 +24,7 @@ def _tuple(value: Any) -> tuple[str, ...]:
     return tuple(str(v) for v in value)
 
 
-def _channel(prec: Any) -> str:
+def _channel(prec: PackageRecord) -> str:
     channel = getattr(prec, "channel", None)
     if channel is None:
         return ""
@@ -33,7 +35,7 @@ def _channel(prec: Any) -> str:
     return "" if text in ("<unknown>", "None") else channel_name(text)
 
 
-def _noarch(prec: Any) -> str | None:
+def _noarch(prec: PackageRecord) -> str | None:
     value = getattr(prec, "noarch", None)
     if value is None:
         return None
@@ -41,7 +43,7 @@ def _noarch(prec: Any) -> str | None:
     return str(getattr(value, "value", value)) or None
 
 
-def _timestamp(prec: Any) -> int | None:
+def _timestamp(prec: PackageRecord) -> int | None:
     value = getattr(prec, "timestamp", None)
     if not value:
         return None
@@ -50,7 +52,9 @@ def _timestamp(prec: Any) -> int | None:
     return int(round(seconds * 1000)) if seconds < 1e11 else int(seconds)
 
 
-def record_from_package_record(prec: Any, source: str | None = None) -> Record:
+def record_from_package_record(
+    prec: PackageRecord, source: str | None = None
+) -> Record:
     """A :class:`Record` from a conda ``PackageRecord`` (or ``PrefixRecord``)."""
     url = getattr(prec, "url", None) or None
     return Record(
@@ -75,8 +79,8 @@ def record_from_package_record(prec: Any, source: str | None = None) -> Record:
 
 def state_after(
     before: State,
-    unlink_precs: Iterable[Any],
-    link_precs: Iterable[Any],
+    unlink_precs: Iterable[PackageRecord],
+    link_precs: Iterable[PackageRecord],
     *,
     requested: dict[str, str] | None = None,
     source: str = "proposed transaction",

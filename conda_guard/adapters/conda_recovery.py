@@ -225,7 +225,7 @@ def execute_plan(prefix: str, p: Plan) -> None:
     from conda.core.link import PrefixSetup, UnlinkLinkTransaction
     from conda.models.match_spec import MatchSpec
 
-    from . import conda_hooks
+    from . import conda_run
 
     setup = PrefixSetup(
         prefix,
@@ -236,11 +236,12 @@ def execute_plan(prefix: str, p: Plan) -> None:
         (),
     )
     txn = UnlinkLinkTransaction(setup)
-    conda_hooks.CHECKED[prefix] = None  # the rules ran on this rollback already
+    run = conda_run.current()
+    run.mark_checked(prefix, None)  # the rules ran on this rollback already
     try:
         txn.execute()
     finally:
-        conda_hooks.CHECKED.pop(prefix, None)
+        run.mark_checked(prefix, None, will_link=False)
 
 
 # -- the guard's rules on the rollback ------------------------------------------------
@@ -250,27 +251,35 @@ def analysis_of(prefix: str, gen: Generation) -> Analysis:
     """The prefix now -> the generation, through the rules."""
     from ..analysis import analyze
     from ..recovery.states import generation_state
-    from .conda_hooks import current_settings, read_before
+    from .conda_hooks import read_before
+    from .conda_run import current
 
     after = generation_state(gen, f"{prefix}@{gen.label}")
-    return analyze(read_before(prefix), after, policy=current_settings().policy())
+    return analyze(read_before(prefix), after, policy=current().settings().policy())
 
 
 def guard_check(prefix: str, gen: Generation, analysis: Analysis) -> None:
     """Warn or block as for any transaction (``plugins.guard_mode``)."""
-    from .conda_hooks import Outcome, _frozen_blocks, current_settings, guard
+    from ..constants import GuardMode
+    from .conda_hooks import frozen_blocks, guard
+    from .conda_report import Outcome
+    from .conda_run import CondaRequest, current
 
-    settings = current_settings()
-    if settings.mode == "off":
+    run = current()
+    settings = run.settings()
+    if settings.mode is GuardMode.OFF:
         return
     quoted = shlex.quote(prefix)
+    request = CondaRequest(command="rollback")
 
     def build() -> Outcome:
         return Outcome(
             analysis=analysis,
             prefix=prefix,
+            request=request,
             details=f"conda guard diff {quoted} {quoted}@{gen.label}",
-            frozen_blocks=_frozen_blocks(analysis.before, analysis, settings, None),
+            frozen_blocks=frozen_blocks(analysis.before, analysis, settings, request),
+            strict=run.strict,
         )
 
     guard(settings, build)

@@ -102,13 +102,12 @@ def _json(p: Plan, pip: PipOutcome, analysis: Analysis, *, done: bool) -> str:
     )
 
 
-def _accept(values: list[str]) -> None:
-    from . import conda_hooks
-    from .conda_subcommands import split_accept
+def _accept(values: list[str]) -> dict[str, tuple[str, ...]]:
+    """The run's overrides for ``--accept`` (rule ids and packages)."""
+    from ..policy import split_accept
 
     rules, packages = split_accept(values)
-    if rules or packages:
-        conda_hooks.OVERRIDES.update({"ignore": rules, "allow": packages})
+    return {"ignore": rules, "allow": packages} if rules or packages else {}
 
 
 def run_rollback(args: argparse.Namespace) -> int:
@@ -117,8 +116,8 @@ def run_rollback(args: argparse.Namespace) -> int:
 
     from ..exceptions import GuardError
     from ..recovery.verify import verify
-    from . import conda_hooks
     from .conda_recovery_settings import store_for
+    from .conda_run import begin, end
 
     prefix = str(Path(args.prefix or context.target_prefix).absolute())
     try:
@@ -129,14 +128,14 @@ def run_rollback(args: argparse.Namespace) -> int:
         raise GuardRecoveryError(f"conda guard rollback: {exc}") from exc
     if problems:
         raise GuardRecoveryError(refusal(gen, problems))
-    _accept(args.guard_accept)
+    begin("rollback", _accept(args.guard_accept))
     try:
         p = plan(prefix, gen)
         pip = _pip_preview(prefix, store, gen, dry_run=True)
         analysis = analysis_of(prefix, gen)
         return _run(args, prefix, store, p, pip, analysis)
     finally:
-        conda_hooks.OVERRIDES.clear()
+        end()
 
 
 def _run(

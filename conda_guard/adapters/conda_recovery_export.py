@@ -25,13 +25,13 @@ if TYPE_CHECKING:
 
 def env_data(env: Environment) -> EnvData:
     """The export data of conda's ``Environment``."""
-    from ..recovery.capture import _history, package_fields
+    from ..recovery.capture import history_specs, package_fields
     from ..recovery.export import env_data as make
 
     records = tuple(package_fields(dict(rec.dump())) for rec in env.explicit_packages)
     requested: dict[str, str] = {}
     if env.prefix and (Path(env.prefix) / "conda-meta").is_dir():
-        requested, _ = _history(Path(env.prefix))
+        requested, _ = history_specs(Path(env.prefix))
     if not requested:
         requested = {s.name: str(s) for s in env.requested_packages}
     pip = []

@@ -24,17 +24,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import SolveError
-from .solve_worker import (
-    explain_unsat,
-    map_to_requested,
-    one_line,
-    parse_virtual_package,
-    spec_name,
-    stream,
-)
+from ..graph import dep_name as spec_name
+from ..solve.protocol import FailureKind, JobResult, one_line, parse_virtual_package
+from ..solve.unsat import explain_unsat, map_to_requested
+from .conda_records import record_from_package_record
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Callable, Iterable, Sequence
+
+    from ..solve.protocol import Job
 
 #: virtual package -> conda's override variable (the value is the version,
 #: or the build for __archspec)
@@ -66,38 +64,6 @@ def _configure(
             continue
         os.environ[var] = build if name == "__archspec" else version
     return notes
-
-
-def record_to_dict(prec: Any) -> dict[str, Any]:
-    """A conda ``PackageRecord`` as a repodata-shaped dict."""
-    noarch = getattr(prec, "noarch", None)
-    if noarch is not None:
-        noarch = str(getattr(noarch, "value", noarch))
-    channel = getattr(prec, "channel", None)
-    channel_text = ""
-    if channel is not None:
-        # NOTE: conda's Channel: base_url for URLs, canonical_name for names
-        channel_text = str(getattr(channel, "base_url", None) or channel.canonical_name)
-    track = prec.get("track_features", ()) if hasattr(prec, "get") else ()
-    if isinstance(track, str):
-        track = [t for t in track.replace(",", " ").split() if t]
-    out = {
-        "name": prec.name,
-        "version": prec.version,
-        "build": prec.build,  # NOTE: conda's build string attribute
-        "build_number": prec.build_number,
-        "subdir": prec.subdir,
-        "depends": list(prec.depends),
-        "constrains": list(prec.constrains),
-        "track_features": list(track),
-        "noarch": noarch,
-        "fn": prec.fn,
-        "url": prec.url,
-        "channel": channel_text,
-        "md5": prec.get("md5") if hasattr(prec, "get") else None,
-        "sha256": prec.get("sha256") if hasattr(prec, "get") else None,
-    }
-    return {k: v for k, v in out.items() if v not in (None, "")}
 
 
 class CondaSolver:
@@ -139,55 +105,48 @@ class CondaSolver:
             command=command,
         )
 
-    def _solve(self, job: dict[str, Any]) -> dict[str, Any]:
-        from conda.base.constants import UpdateModifier
-
+    def _solve(self, job: Job) -> JobResult:
         started = time.perf_counter()
-        label = job.get("label", "")
-        requested = list(job.get("request") or job.get("specs") or ())
+        requested = list(job.requested)
         notes = list(self.notes)
         try:
-            if label == "batch" or job.get("command") == "create":
-                with tempfile.TemporaryDirectory(prefix="conda-guard-batch-") as tmp:
-                    solver = self._solver(
-                        str(Path(tmp) / "env"), job.get("specs", ()), "create"
-                    )
-                    final = solver.solve_final_state()
-            else:
-                if not self.prefix:
-                    raise SolveError("the conda solver needs a prefix (-p/-n)")
-                command = job.get("command", "install")
-                if job.get("update_all"):
-                    solver = self._solver(self.prefix, requested, "update")
-                    final = solver.solve_final_state(
-                        update_modifier=UpdateModifier.UPDATE_ALL
-                    )
-                elif command == "update":
-                    solver = self._solver(self.prefix, requested, "update")
-                    final = solver.solve_final_state(
-                        update_modifier=UpdateModifier.UPDATE_DEPS
-                        if job.get("update_deps")
-                        else UpdateModifier.UPDATE_SPECS
-                    )
-                elif job.get("update_deps"):  # conda install --update-deps
-                    solver = self._solver(self.prefix, requested, "install")
-                    final = solver.solve_final_state(
-                        update_modifier=UpdateModifier.UPDATE_DEPS
-                    )
-                else:
-                    final = self._install(requested, notes)
+            final = self._final_state(job, requested, notes)
         except SolveError as exc:
-            return self._fail(label, "solve", str(exc), started)
+            return self._fail(job, FailureKind.SOLVE, str(exc), started)
         except Exception as exc:
-            return self._error(label, exc, requested, started)
-        records = [record_to_dict(p) for p in final if not p.name.startswith("__")]
-        return {
-            "label": label,
-            "ok": True,
-            "records": records,
-            "notes": notes,
-            "seconds": time.perf_counter() - started,
-        }
+            return self._error(job, exc, requested, started)
+        return JobResult(
+            job.label,
+            records=tuple(
+                record_from_package_record(p)
+                for p in final
+                if not p.name.startswith("__")
+            ),
+            notes=tuple(notes),
+            seconds=time.perf_counter() - started,
+        )
+
+    def _final_state(self, job: Job, requested: list[str], notes: list[str]) -> Any:
+        """conda's final state for ``job``, with conda's own update modifier."""
+        from conda.base.constants import UpdateModifier
+
+        if job.label == "batch" or job.command == "create":
+            with tempfile.TemporaryDirectory(prefix="conda-guard-batch-") as tmp:
+                solver = self._solver(str(Path(tmp) / "env"), job.specs, "create")
+                return solver.solve_final_state()
+        if not self.prefix:
+            raise SolveError("the conda solver needs a prefix (-p/-n)")
+        if job.update_all:
+            modifier = UpdateModifier.UPDATE_ALL
+        elif job.update_deps:  # conda install/update --update-deps
+            modifier = UpdateModifier.UPDATE_DEPS
+        elif job.command == "update":
+            modifier = UpdateModifier.UPDATE_SPECS
+        else:
+            return self._install(requested, notes)
+        command = "update" if job.command == "update" or job.update_all else "install"
+        solver = self._solver(self.prefix, requested, command)
+        return solver.solve_final_state(update_modifier=modifier)
 
     def _install(self, requested: Sequence[str], notes: list[str]) -> Any:
         """``conda install``: frozen first, then ``UPDATE_SPECS`` (conda's retry)."""
@@ -214,46 +173,50 @@ class CondaSolver:
             return solver.solve_final_state(update_modifier=UpdateModifier.UPDATE_SPECS)
 
     def _fail(
-        self, label: str, kind: str, message: str, started: float, **extra: Any
-    ) -> dict[str, Any]:
-        return {
-            "label": label,
-            "ok": False,
-            "error": kind,
-            "message": message,
-            "seconds": time.perf_counter() - started,
-            **extra,
-        }
+        self,
+        job: Job,
+        kind: FailureKind,
+        message: str,
+        started: float,
+        conflicts: Sequence[str] = (),
+    ) -> JobResult:
+        return JobResult(
+            job.label,
+            failure=kind,
+            message=message,
+            conflicts=tuple(conflicts),
+            seconds=time.perf_counter() - started,
+        )
 
     def _error(
-        self, label: str, exc: BaseException, requested: Sequence[str], started: float
-    ) -> dict[str, Any]:
+        self, job: Job, exc: BaseException, requested: Sequence[str], started: float
+    ) -> JobResult:
         kind = type(exc).__name__
         text = str(exc).strip()
-        if (
-            kind
-            in (
-                "UnsatisfiableError",
-                "SpecsConfigurationConflictError",
-                "LibMambaUnsatisfiableError",
-                "PackagesNotFoundError",
-                "PackagesNotFoundInChannelsError",
-                "ResolvePackageNotFound",
-            )
-            or "Unsatisfiable" in kind
-        ):
+        if kind in _UNSATISFIABLE or "Unsatisfiable" in kind:
             marker = "Cannot solve the request because of:"
             if marker in text:  # a rattler-based backend: fold its tree
                 text, conflicts = explain_unsat(text[text.index(marker) :], requested)
             else:
                 named = [s for s in requested if spec_name(s) in text.lower()]
                 conflicts = map_to_requested(named, requested)
-            return self._fail(
-                label, "unsatisfiable", text, started, conflicts=list(conflicts)
-            )
-        return self._fail(label, "solve", f"{kind}: {one_line(exc)}", started)
+            return self._fail(job, FailureKind.UNSATISFIABLE, text, started, conflicts)
+        return self._fail(job, FailureKind.SOLVE, f"{kind}: {one_line(exc)}", started)
 
-    def solve_jobs(self, jobs: Iterable[dict[str, Any]]) -> None:
-        """Solve the jobs one after the other, streaming each result."""
+    def solve_jobs(
+        self, jobs: Sequence[Job], report: Callable[[JobResult], None]
+    ) -> None:
+        """Solve the jobs one after the other, reporting each result."""
         for job in jobs:
-            stream(self._solve(job))
+            report(self._solve(job))
+
+
+#: conda's (and its backends') errors for a request without a solution
+_UNSATISFIABLE = (
+    "UnsatisfiableError",
+    "SpecsConfigurationConflictError",
+    "LibMambaUnsatisfiableError",
+    "PackagesNotFoundError",
+    "PackagesNotFoundInChannelsError",
+    "ResolvePackageNotFound",
+)

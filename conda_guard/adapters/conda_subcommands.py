@@ -19,8 +19,12 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
+from ..constants import GuardMode, SeverityName
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
+
+    from .conda_run import GuardRun
 
 STRICT_HELP = {
     "install": (
@@ -46,7 +50,7 @@ def _add_strict_options(p: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--fail-on",
         dest="guard_fail_on",
-        choices=("info", "low", "medium", "high"),
+        choices=SeverityName.names(),
         default=None,
         help="refuse findings at or above this severity "
         "(default: plugins.guard_fail_on, 'high')",
@@ -104,15 +108,6 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
             choice.help = STRICT_HELP[choice.dest]
 
 
-def split_accept(values: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """``--accept`` values → (rule ids, package names or specs)."""
-    from ..rules import RULE_IDS
-
-    rules = tuple(v for v in values if v in RULE_IDS)
-    packages = tuple(v for v in values if v not in RULE_IDS)
-    return rules, packages
-
-
 def execute(argv: Sequence[str] | argparse.Namespace) -> int:
     """Run ``conda guard <argv>``; the return value is the exit code."""
     from conda.base.context import context
@@ -137,6 +132,7 @@ def execute(argv: Sequence[str] | argparse.Namespace) -> int:
         return run_rollback(args)
     _resolve_prefix(args, command)
     _solve_defaults(args)
+    _policy_defaults(args)
     from ..cli import run
 
     return run(args)
@@ -169,6 +165,18 @@ def _solve_defaults(args: argparse.Namespace) -> None:
         args.channel_priority = str(priority).lower()
 
 
+def _policy_defaults(args: argparse.Namespace) -> None:
+    """The ``plugins.guard_*`` policy applies here too: ``guard_fail_on`` unless
+    ``--fail-on`` is given; ``guard_ignore`` and ``guard_allow`` add to the options."""
+    from .conda_settings import read_settings
+
+    settings = read_settings()
+    if getattr(args, "fail_on", None) is None:
+        args.fail_on = str(settings.fail_on)
+    args.ignore = [*settings.ignore, *(getattr(args, "ignore", None) or ())]
+    args.allow = [*settings.allow, *(getattr(args, "allow", None) or ())]
+
+
 def _say(text: str) -> None:
     import json
 
@@ -192,47 +200,55 @@ def run_strict(args: argparse.Namespace, command: str) -> int:
 
 
 def _run_strict(args: argparse.Namespace, command: str) -> int:
-    from . import conda_hooks
+    from ..policy import split_accept
+    from . import conda_hooks, conda_run
 
     rules, packages = split_accept(args.guard_accept)
-    overrides: dict[str, Any] = {"mode": "block", "ignore": rules, "allow": packages}
+    overrides: dict[str, Any] = {
+        "mode": GuardMode.BLOCK,
+        "ignore": rules,
+        "allow": packages,
+    }
     if args.guard_fail_on:
-        overrides["fail_on"] = args.guard_fail_on
-    conda_hooks.OVERRIDES.clear()
-    conda_hooks.OVERRIDES.update(overrides)
-    try:
+        overrides["fail_on"] = SeverityName(args.guard_fail_on)
+    with conda_run.strict_run(command, overrides) as run:
         if args.guard_batch:
-            if not _apply_batch(args):
+            if not _apply_batch(args, run, command):
                 _say("a one-shot solve gives the environment as it is; nothing to do.")
                 return 0
-            command = "install"  # the batch records, pinned exactly
+            command = run.command = "install"  # the batch records, pinned exactly
             if not hasattr(args, "revision"):  # an update namespace
                 args.revision = None
         if command == "install" and getattr(args, "revision", None) is not None:
-            conda_hooks.pre_command("install")
+            conda_hooks.check_revision(run)
         if command == "install":
             from conda.cli.main_install import execute as conda_execute
         else:
             from conda.cli.main_update import execute as conda_execute
         return conda_execute(args, None) or 0
-    finally:
-        conda_hooks.OVERRIDES.clear()
 
 
-def _apply_batch(args: argparse.Namespace) -> bool:
+def _apply_batch(args: argparse.Namespace, run: GuardRun, command: str) -> bool:
     """Replace the request by the records of a one-shot solve that differ.
 
     Returns False when the one-shot solution is what is installed. Packages the
     one-shot solve would not install stay (this only installs).
     """
     from conda.auxlib import NULL
+    from conda.base.constants import UpdateModifier
     from conda.base.context import context
 
     from ..exceptions import UsageError
-    from .conda_hooks import batch_state, current_settings, read_before
+    from .conda_hooks import batch_state, read_before
+    from .conda_run import CondaRequest
 
     current = read_before(context.target_prefix)
-    batch, notes = batch_state(current, current_settings(), args)
+    request = CondaRequest(
+        command=command,
+        typed=tuple(str(p) for p in getattr(args, "packages", None) or ()),
+        update_all=context.update_modifier == UpdateModifier.UPDATE_ALL,
+    )
+    batch, notes = batch_state(current, run.settings(), request)
     if batch is None:
         why = "; ".join(notes) or "no solution"
         raise UsageError(f"--batch: the one-shot solve failed ({why})")

@@ -6,10 +6,9 @@ CLI process, because py-rattler can crash the interpreter at exit. One
 :class:`RattlerSolver` holds one ``Gateway``: repodata is loaded once and
 shared by the incremental and the batch solve, which run concurrently.
 
-Records cross the process boundary as plain dicts in repodata shape
-(``name``, ``version``, ``build``, ``build_number``, ``subdir``, ``depends``,
-``constrains``, ``track_features``, ``noarch``, ``fn``, ``url``, ``channel``,
-``md5``, ``sha256``, ``timestamp``, ``size``, ``license``). Works with
+Jobs and results are the typed :mod:`conda_guard.solve.protocol` objects; a
+rattler record becomes a :class:`~conda_guard.models.Record` through its
+repodata JSON (:func:`record_from_rattler`). Works with
 py-rattler 0.26 and 0.28 (0.28 wants ``BuildString`` objects for virtual
 packages and renamed ``Platform`` to ``Subdir``; both accept plain strings for
 platforms and sources).
@@ -22,41 +21,25 @@ import datetime
 import json
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import rattler
 
 from ..exceptions import SolveError
-from .solve_worker import error_result, one_line, parse_virtual_package, stream
+from ..models import Record
+from ..solve.channels import host_platform
+from ..solve.protocol import FailureKind, JobResult, one_line, parse_virtual_package
+from ..solve.unsat import explain_unsat
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator, Sequence
+    from collections.abc import Callable, Sequence
+
+    from ..solve.protocol import Job
 
 #: CLI priority name -> rattler's ChannelPriority member name.
 PRIORITIES = {"strict": "Strict", "flexible": "Flexible", "disabled": "Disabled"}
-
-_RECORD_KEYS = (
-    "name",
-    "version",
-    "build",
-    "build_number",
-    "subdir",
-    "depends",
-    "constrains",
-    "track_features",
-    "features",
-    "noarch",
-    "fn",
-    "url",
-    "channel",
-    "md5",
-    "sha256",
-    "timestamp",
-    "size",
-    "license",
-    "python_site_packages_path",
-)
 
 
 def default_virtual_packages(platform: str) -> list[str]:
@@ -77,15 +60,6 @@ def default_virtual_packages(platform: str) -> list[str]:
     return []
 
 
-def host_platform() -> str:
-    """conda's name for the running platform (``linux-64``, ``osx-arm64`` ...)."""
-    return (
-        str(rattler.Platform.current())
-        if hasattr(rattler, "Platform")
-        else (str(rattler.Subdir.current()))
-    )
-
-
 def _generic_virtual(name: str, version: str, build: str) -> Any:
     build_arg: Any = build
     if hasattr(rattler, "BuildString"):  # py-rattler >= 0.28
@@ -95,59 +69,37 @@ def _generic_virtual(name: str, version: str, build: str) -> Any:
     )
 
 
-def record_to_dict(record: Any) -> dict[str, Any]:
-    """A rattler ``RepoDataRecord`` as a repodata-shaped dict."""
+def record_from_rattler(record: Any) -> Record:
+    """A rattler ``RepoDataRecord`` as a :class:`~conda_guard.models.Record`."""
     data = json.loads(record.to_json())
-    out = {key: data[key] for key in _RECORD_KEYS if data.get(key) not in (None, "")}
     # to_json gives the channel as a URL with a trailing slash
-    out.setdefault("fn", str(record.file_name))
-    out.setdefault("url", str(record.url))
+    data.setdefault("fn", str(record.file_name))
+    data.setdefault("url", str(record.url))
     if record.channel:
-        out["channel"] = str(record.channel)
-    out.setdefault("depends", [])
-    out.setdefault("constrains", [])
-    return out
+        data["channel"] = str(record.channel)
+    return Record.from_repodata(data)
 
 
-def _fn(data: dict[str, Any]) -> str:
-    return f"{data['name']}-{data['version']}-{data.get('build', '')}.conda"
-
-
-_REPODATA_KEYS = (
-    "name",
-    "version",
-    "build",
-    "build_number",
-    "depends",
-    "constrains",
-    "subdir",
-    "noarch",
-    "md5",
-    "sha256",
-    "timestamp",
-    "size",
-    "license",
-)
+def _fn(record: Record) -> str:
+    return record.fn or f"{record.name}-{record.version}-{record.build}.conda"
 
 
 def _write_channel(
-    root: Path, records: Sequence[dict[str, Any]], platforms: Sequence[str]
+    root: Path, records: Sequence[Record], platforms: Sequence[str]
 ) -> str:
     """A local channel (``repodata.json`` per subdir) holding ``records``."""
     subdirs = {p: {"packages": {}, "packages.conda": {}} for p in platforms}
-    for data in records:
-        subdir = data.get("subdir") or "noarch"
-        entry = {k: data[k] for k in _REPODATA_KEYS if data.get(k) not in (None, "")}
-        entry.setdefault("build", "")
-        entry.setdefault("build_number", 0)
-        entry.setdefault("depends", [])
+    for record in records:
+        subdir = record.subdir or "noarch"
+        entry = record.to_repodata()
+        for key in ("channel", "url", "fn"):
+            entry.pop(key, None)
         entry["subdir"] = subdir
-        track = data.get("track_features")
-        if track:
-            entry["track_features"] = (
-                track if isinstance(track, str) else " ".join(track)
-            )
-        fn = data.get("fn") or _fn(data)
+        if record.track_features:
+            entry["track_features"] = " ".join(record.track_features)
+        else:
+            entry.pop("track_features", None)
+        fn = _fn(record)
         key = "packages.conda" if fn.endswith(".conda") else "packages"
         subdirs.setdefault(subdir, {"packages": {}, "packages.conda": {}})
         subdirs[subdir][key][fn] = entry
@@ -157,6 +109,28 @@ def _write_channel(
         doc = {"info": {"subdir": subdir}, "repodata_version": 1, **content}
         (path / "repodata.json").write_text(json.dumps(doc))
     return root.as_uri()
+
+
+def _failure(job: Job, exc: BaseException, seconds: float) -> JobResult:
+    """The result of a failed solve: unsatisfiable, out of time, or other."""
+    kind, text = type(exc).__name__, str(exc)
+    failure, message, conflicts = FailureKind.SOLVE, f"{kind}: {one_line(exc)}", ()
+    if isinstance(exc, SolveError):
+        message = text
+    elif kind == "SolverError" and (
+        "timed out" in text.lower() or "timeout" in text.lower()
+    ):
+        failure, message = FailureKind.TIMEOUT, one_line(exc)
+    elif kind == "SolverError":
+        failure = FailureKind.UNSATISFIABLE
+        message, conflicts = explain_unsat(text, job.specs)
+    return JobResult(
+        job.label,
+        failure=failure,
+        message=message,
+        conflicts=tuple(conflicts),
+        seconds=seconds,
+    )
 
 
 def _match_spec(text: str) -> Any:
@@ -201,7 +175,7 @@ class RattlerSolver:
         self.gateway = rattler.Gateway()
         self.sources = list(self.channels)
         self._found: dict[tuple[str, ...], Any] = {}
-        self._originals: dict[str, dict[str, Any]] = {}
+        self._originals: dict[str, Record] = {}
         self._extra: str | None = None
 
     def _virtual_specs(self, given: Sequence[str] | None) -> list[str]:
@@ -224,6 +198,9 @@ class RattlerSolver:
     def _key(name: str, version: str, build: str, subdir: str) -> tuple[str, ...]:
         return (name, str(version), str(build), str(subdir))
 
+    def _key_of(self, record: Record) -> tuple[str, ...]:
+        return self._key(record.name, record.version, record.build, record.subdir)
+
     async def _query(self, sources: Sequence[str], names: Sequence[str]) -> None:
         try:
             result = await self.gateway.query(
@@ -236,7 +213,7 @@ class RattlerSolver:
                 key = self._key(rec.name.normalized, rec.version, rec.build, rec.subdir)
                 self._found.setdefault(key, rec)
 
-    async def _index_installed(self, installed: Sequence[dict[str, Any]], tmp: str):
+    async def _index_installed(self, installed: Sequence[Record], tmp: str) -> None:
         """Find the installed records in the channels; serve the others locally.
 
         conda keeps an installed package that no channel carries any more (a
@@ -246,54 +223,38 @@ class RattlerSolver:
         """
         if not installed:
             return
-        names = sorted({d["name"] for d in installed})
-        await self._query(self.channels, names)
-        missing = [
-            d
-            for d in installed
-            if self._key(
-                d["name"], d["version"], d.get("build", ""), d.get("subdir", "")
-            )
-            not in self._found
-        ]
+        await self._query(self.channels, sorted({r.name for r in installed}))
+        missing = [r for r in installed if self._key_of(r) not in self._found]
         if not missing:
             return
         url = _write_channel(Path(tmp) / "installed", missing, self.platforms)
         self._extra = url
         self.sources = [*self.channels, url]
-        for d in missing:
-            self._originals[d.get("fn") or _fn(d)] = d
-        await self._query([url], sorted({d["name"] for d in missing}))
+        for record in missing:
+            self._originals[_fn(record)] = record
+        await self._query([url], sorted({r.name for r in missing}))
 
-    def _lookup(self, wanted: Sequence[dict[str, Any]]) -> list[Any]:
+    def _lookup(self, wanted: Sequence[Record]) -> list[Any]:
         """The RepoDataRecords of installed records (see ``_index_installed``)."""
-        out = []
-        for d in wanted:
-            key = self._key(
-                d["name"], d["version"], d.get("build", ""), d.get("subdir", "")
-            )
-            rec = self._found.get(key)
-            if rec is not None:
-                out.append(rec)
-        return out
+        found = (self._found.get(self._key_of(r)) for r in wanted)
+        return [rec for rec in found if rec is not None]
 
-    def _to_dict(self, record: Any) -> dict[str, Any]:
+    def _to_record(self, record: Any) -> Record:
         if self._extra and str(record.channel or "").rstrip("/") == self._extra:
             original = self._originals.get(str(record.file_name))
             if original is not None:
-                return dict(original)
-        return record_to_dict(record)
+                return original
+        return record_from_rattler(record)
 
     # -- solving ----------------------------------------------------------
 
-    async def _solve(self, job: dict[str, Any]) -> dict[str, Any]:
+    async def _solve(self, job: Job) -> JobResult:
         started = time.perf_counter()
-        if job.get("delay"):  # testing aid: a solve that takes this long
-            await asyncio.sleep(float(job["delay"]))
-        specs = [_match_spec(s) for s in job.get("specs", ())]
-        locked = self._lookup(job.get("locked", ()))
-        pinned = self._lookup(job.get("pinned", ()))
-        timeout = job.get("timeout")
+        if job.delay:  # testing aid: a solve that takes this long
+            await asyncio.sleep(job.delay)
+        specs = [_match_spec(s) for s in job.specs]
+        locked = self._lookup(job.locked)
+        pinned = self._lookup(job.pinned)
         kwargs: dict[str, Any] = {
             "gateway": self.gateway,
             "platforms": self.platforms,
@@ -302,69 +263,68 @@ class RattlerSolver:
             "virtual_packages": self.virtual_packages,
             "channel_priority": self.priority,
         }
-        if timeout:
-            kwargs["timeout"] = datetime.timedelta(seconds=float(timeout))
-        if job.get("constraints"):  # conda-meta/pinned: constrain, never install
-            kwargs["constraints"] = [_match_spec(c) for c in job["constraints"]]
+        if job.timeout:
+            kwargs["timeout"] = datetime.timedelta(seconds=job.timeout)
+        if job.constraints:  # conda-meta/pinned: constrain, never install
+            kwargs["constraints"] = [_match_spec(c) for c in job.constraints]
         try:
             # installed-only records are there for the incremental solve only
             sources = self.sources if (locked or pinned) else self.channels
             records = await rattler.solve(sources, specs, **kwargs)
         except Exception as exc:
-            if pinned and job.get("retry_unpinned", False):
-                # conda retries a failed --freeze-installed solve unfrozen
-                retry = dict(job, pinned=(), retry_unpinned=False)
-                retry["locked"] = list(job.get("locked", ())) + list(job["pinned"])
-                result = await self._solve(retry)
-                note = (
-                    "the frozen solve failed; solved again with installed"
-                    " packages preferred but free to move (as conda does)"
-                )
-                result["notes"] = [note, *result.get("notes", ())]
-                return result
-            return {
-                "label": job.get("label", ""),
-                **error_result(exc, job.get("specs", ())),
-                "seconds": time.perf_counter() - started,
-            }
-        return {
-            "label": job.get("label", ""),
-            "ok": True,
-            "records": [self._to_dict(r) for r in records],
-            "seconds": time.perf_counter() - started,
-        }
+            if pinned and job.retry_unpinned:
+                return await self._retry_unpinned(job)
+            return _failure(job, exc, time.perf_counter() - started)
+        return JobResult(
+            job.label,
+            records=tuple(self._to_record(r) for r in records),
+            seconds=time.perf_counter() - started,
+        )
 
-    def solve_jobs(self, jobs: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-        """Solve all jobs concurrently on the shared gateway; yield as they finish."""
-        jobs = list(jobs)
+    async def _retry_unpinned(self, job: Job) -> JobResult:
+        """conda retries a failed --freeze-installed solve unfrozen."""
+        retry = replace(
+            job, pinned=(), retry_unpinned=False, locked=(*job.locked, *job.pinned)
+        )
+        result = await self._solve(retry)
+        note = (
+            "the frozen solve failed; solved again with installed"
+            " packages preferred but free to move (as conda does)"
+        )
+        return replace(result, notes=(note, *result.notes))
+
+    async def _load(self, jobs: Sequence[Job], tmp: str) -> None:
+        """Load the repodata once (the solves share it), index installed records."""
+        names = sorted(
+            {
+                _match_spec(s).name.normalized
+                for job in jobs
+                for s in job.specs
+                if _match_spec(s).name is not None
+            }
+        )
+        try:
+            await self.gateway.query(self.channels, self.platforms, names)
+        except Exception as exc:
+            raise SolveError(f"cannot read the channels: {one_line(exc)}") from None
+        installed = {
+            (r.name, r.build, r.subdir): r
+            for job in jobs
+            for r in (*job.locked, *job.pinned)
+        }
+        await self._index_installed(list(installed.values()), tmp)
+
+    def solve_jobs(
+        self, jobs: Sequence[Job], report: Callable[[JobResult], None]
+    ) -> None:
+        """Solve all jobs concurrently on the shared gateway; report as they finish."""
         if not jobs:
-            return iter(())
-        results: list[dict[str, Any]] = []
+            return
 
         async def run_all() -> None:
-            # load the repodata once before the solves share it
-            names = sorted(
-                {
-                    _match_spec(s).name.normalized
-                    for job in jobs
-                    for s in job.get("specs", ())
-                    if _match_spec(s).name is not None
-                }
-            )
-            try:
-                await self.gateway.query(self.channels, self.platforms, names)
-            except Exception as exc:
-                raise SolveError(f"cannot read the channels: {one_line(exc)}") from None
-            installed = {
-                (d["name"], d.get("build", ""), d.get("subdir", "")): d
-                for job in jobs
-                for d in (*job.get("locked", ()), *job.get("pinned", ()))
-            }
             with tempfile.TemporaryDirectory(prefix="conda-guard-") as tmp:
-                await self._index_installed(list(installed.values()), tmp)
+                await self._load(jobs, tmp)
                 for fut in asyncio.as_completed([self._solve(j) for j in jobs]):
-                    results.append(await fut)
-                    stream(results[-1])
+                    report(await fut)
 
         asyncio.run(run_all())
-        return iter(results)

@@ -19,21 +19,27 @@ beside :mod:`~conda_guard.binaries.elf` — with LIEF or by hand — without
 changing callers.
 
 Modules: ``formats`` (neutral result, reader protocol), ``elf`` (the ELF
-reader), ``scan`` (what to read, the per-file cache), ``pip`` (non-conda
-dists), ``links`` (the checks). Nothing here imports conda; pyelftools is
-imported only when a binary is read.
+reader), ``read`` (the readers, by format), ``scan`` (what to read, the
+per-file cache), ``pip`` (non-conda dists), and the link check in steps:
+``index`` (who provides which file), ``check`` (what binaries need that goes
+away), ``findings`` (their findings and notes) and ``links``
+(:func:`check_links`, which runs them). Nothing here imports conda;
+pyelftools, a required dependency, is imported when the first binary is
+read.
 """
 
 from __future__ import annotations
 
-from conda_guard.binaries.formats import BinaryInfo, read_binary, sniff_format
+from conda_guard.binaries.formats import BinaryInfo, sniff_format
 from conda_guard.binaries.links import LinkReport, check_links
 from conda_guard.binaries.pip import (
     PipDist,
     find_pip_dists,
+    pip_extension_findings,
     pip_extensions,
     pip_findings,
 )
+from conda_guard.binaries.read import read_binary
 from conda_guard.binaries.scan import (
     default_cache_dir,
     guess_pkgs_dirs,
@@ -49,6 +55,7 @@ __all__ = [
     "find_pip_dists",
     "guess_pkgs_dirs",
     "incoming_from_cache",
+    "pip_extension_findings",
     "pip_extensions",
     "pip_findings",
     "read_binary",

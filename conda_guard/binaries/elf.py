@@ -129,20 +129,7 @@ def _read(stream: mmap.mmap) -> BinaryInfo:
     if dynamic is None:
         return BinaryInfo(format="elf", machine=machine)
 
-    tags: dict[str, int] = {}
-    needed_at: list[int] = []
-    dyn = structs.Elf_Dyn
-    size = dyn.sizeof()
-    stream.seek(dynamic[0])
-    for _ in range(min(dynamic[1] // size, _MAX_DYN)):
-        entry = dyn.parse_stream(stream)
-        tag = entry["d_tag"]
-        if tag == "DT_NULL":
-            break
-        if tag == "DT_NEEDED":
-            needed_at.append(entry["d_val"])
-        elif isinstance(tag, str):
-            tags.setdefault(tag, entry["d_val"])
+    tags, needed_at = _dynamic_entries(stream, structs, dynamic)
 
     def offset(vaddr: int) -> int:
         for start, filesz, file_offset in loads:
@@ -166,6 +153,27 @@ def _read(stream: mmap.mmap) -> BinaryInfo:
         version_defs=_version_defs(stream, structs, tags, offset, string),
         machine=machine,
     )
+
+
+def _dynamic_entries(
+    stream: mmap.mmap, structs: ELFStructs, dynamic: tuple[int, int]
+) -> tuple[dict[str, int], list[int]]:
+    """The ``PT_DYNAMIC`` entries: tag → value (first wins), ``DT_NEEDED`` offsets."""
+    tags: dict[str, int] = {}
+    needed_at: list[int] = []
+    dyn = structs.Elf_Dyn
+    size = dyn.sizeof()
+    stream.seek(dynamic[0])
+    for _ in range(min(dynamic[1] // size, _MAX_DYN)):
+        entry = dyn.parse_stream(stream)
+        tag = entry["d_tag"]
+        if tag == "DT_NULL":
+            break
+        if tag == "DT_NEEDED":
+            needed_at.append(entry["d_val"])
+        elif isinstance(tag, str):
+            tags.setdefault(tag, entry["d_val"])
+    return tags, needed_at
 
 
 class _StringTable:

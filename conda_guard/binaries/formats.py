@@ -3,11 +3,12 @@
 :class:`BinaryInfo` is the format-neutral result (needed libraries, own
 soname, search path, symbol versions needed and defined). A reader for one
 format implements :class:`BinaryReader` (``sniff`` the first bytes, ``read``
-the file) and is listed in :data:`READERS`; :func:`read_binary` picks the
-reader. Only ELF has a reader today (:mod:`conda_guard.binaries.elf`); Mach-O
-and PE are recognised by :func:`sniff_format` so the scan can say how many it
-skipped, and a reader for them fits beside ELF without changing callers.
-Standard library only.
+the file) and is listed in :data:`conda_guard.binaries.read.READERS`, which
+picks the reader. Only ELF has a reader today (:mod:`conda_guard.binaries.elf`);
+Mach-O and PE are recognised by :func:`sniff_format` so the scan can say how
+many it skipped, and a reader for them fits beside ELF without changing
+callers. This module imports no reader (readers import it). Standard library
+only.
 """
 
 from __future__ import annotations
@@ -114,45 +115,4 @@ def sniff_format(head: bytes) -> str | None:
         return "macho"
     if head[:2] == b"MZ":
         return "pe"
-    return None
-
-
-def _elf_reader() -> BinaryReader | None:
-    try:
-        from conda_guard.binaries.elf import ElfReader
-    except ImportError:  # pyelftools is an optional extra
-        return None
-    return ElfReader()
-
-
-_READERS: list[BinaryReader] | None = None
-
-
-def readers() -> tuple[BinaryReader, ...]:
-    """The readers available in this interpreter (ELF when pyelftools imports)."""
-    global _READERS
-    if _READERS is None:
-        found = _elf_reader()
-        _READERS = [found] if found is not None else []
-    return tuple(_READERS)
-
-
-def register_reader(reader: BinaryReader) -> None:
-    """Add a reader (Mach-O, PE …); it is tried before the built-in ones."""
-    readers()
-    assert _READERS is not None
-    _READERS.insert(0, reader)
-
-
-def read_binary(path: Path, head: bytes | None = None) -> BinaryInfo | None:
-    """Read ``path`` with the first reader that recognises it, else ``None``.
-
-    Raises :class:`BinaryReadError` (malformed file) or ``OSError``.
-    """
-    if head is None:
-        with open(path, "rb") as stream:
-            head = stream.read(HEAD_SIZE)
-    for reader in readers():
-        if reader.sniff(head):
-            return reader.read(path)
     return None

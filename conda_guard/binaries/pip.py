@@ -5,7 +5,13 @@ uv or another tool (conda-build and rattler-build rewrite it to ``conda``;
 ABI-FACTS §4). Its ``RECORD`` lists the shared objects it installed. conda
 does not know these files, so a Python minor change leaves them behind in the
 old ``lib/pythonX.Y/site-packages`` and a numpy 1 → 2 change breaks the
-extensions built against numpy 1.x (ABI-FACTS §1). Standard library only.
+extensions built against numpy 1.x (ABI-FACTS §1).
+
+Rule ``pip-extension`` (low, :func:`pip_extension_findings`): an environment as
+it is (``check``, ``conda doctor``) holds pip-installed distributions with
+compiled extensions; a change of Python minor or numpy major breaks them. On a
+change, :func:`pip_findings` reports the ``python-minor`` and ``numpy-abi``
+breaks themselves. Standard library only.
 """
 
 from __future__ import annotations
@@ -22,6 +28,8 @@ from conda_guard.facts import NumpyApi
 from conda_guard.models import Finding, PackageMove, Record, Severity
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from conda_guard.models import State
 
 
@@ -138,6 +146,29 @@ def pip_extensions(prefix: Path) -> dict[str, tuple[str, ...]]:
     shared-library) files are included.
     """
     return {d.name: d.extensions for d in find_pip_dists(prefix) if d.extensions}
+
+
+def pip_extension_findings(dists: Mapping[str, tuple[str, ...]]) -> list[Finding]:
+    """``pip-extension`` (low): compiled pip-installed distributions, as they are.
+
+    ``dists`` is :func:`pip_extensions` of a prefix; no finding when it is empty.
+    """
+    if not dists:
+        return []
+    names = sorted(dists)
+    return [
+        Finding(
+            rule="pip-extension",
+            severity=Severity.LOW,
+            message=(
+                f"{len(names)} pip-installed distribution(s) carry compiled "
+                f"extensions conda does not track: {', '.join(names)}; a Python "
+                f"minor or numpy major change breaks them"
+            ),
+            packages=tuple(PackageMove(n, None, None) for n in names),
+            evidence=tuple(f"{n}: {', '.join(dists[n][:3])}" for n in names),
+        )
+    ]
 
 
 def active_dists(

@@ -3,7 +3,7 @@
 :func:`is_candidate` picks paths that can be binaries (shared objects,
 Python extensions, files under ``bin/``); :class:`Scanner` reads them under
 one root directory (a prefix or an extracted package) through
-:func:`~conda_guard.binaries.formats.read_binary` and remembers each result
+:func:`~conda_guard.binaries.read.read_binary` and remembers each result
 keyed by the path with its size and mtime, in one JSON file per root under
 :func:`default_cache_dir`, with the NumPy C-API each file uses
 (:meth:`Scanner.numpy_api`). The cache is never written inside the root.
@@ -27,7 +27,6 @@ from conda_guard.binaries.formats import (
     HEAD_SIZE,
     BinaryInfo,
     BinaryReadError,
-    read_binary,
     sniff_format,
 )
 from conda_guard.binaries.numpy_capi import (
@@ -35,6 +34,7 @@ from conda_guard.binaries.numpy_capi import (
     Classification,
     classify_file,
 )
+from conda_guard.binaries.read import read_binary
 from conda_guard.facts import NumpyApi
 
 if TYPE_CHECKING:

@@ -18,6 +18,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 
 from conda_guard.exceptions import InputError
+from conda_guard.graph import dep_name
 from conda_guard.models import Record, channel_name
 from conda_guard.readers.history_file import history_blocks, history_path
 
@@ -32,7 +33,6 @@ _CONDA_VERSION_RE = re.compile(r"#\s*conda version:\s*(.+)")
 _SPECS_RE = re.compile(r"#\s*(\w+)\s*specs:\s*(.+)?")
 # conda/conda:conda/models/version.py version_relation_re
 _VERSION_RELATION_RE = re.compile(r"^(=|==|!=|<=|>=|<|>|~=)(?![=<>!~])(\S+)$")
-_SPEC_NAME_RE = re.compile(r"[^\s=<>!~\[\],|()]+")
 _SUBDIR_RE = re.compile(
     r"noarch|(linux|osx|win|emscripten|wasi|zos)-[a-z0-9_]+", re.IGNORECASE
 )
@@ -50,15 +50,13 @@ _REMOVE_ACTIONS = ("remove", "uninstall")
 def spec_name(spec: str) -> str:
     """The package name of a match spec string (``conda-forge::numpy>=1`` → ``numpy``).
 
-    Raises ``ValueError`` when no name can be read.
+    :func:`conda_guard.graph.dep_name`, which raises ``ValueError`` when no name
+    can be read.
     """
-    text = spec.strip()
-    if "::" in text:
-        text = text.split("::", 1)[1].strip()
-    m = _SPEC_NAME_RE.match(text)
-    if not m or m.group(0) in ("*", "@"):
+    name = dep_name(spec)
+    if not name:
         raise ValueError(f"no package name in spec {spec!r}")
-    return m.group(0)
+    return name
 
 
 def strip_extension(filename: str) -> str:

@@ -91,7 +91,9 @@ def _candidates(rec: dict[str, Any], fn: str, pkgs_dirs: Sequence[Path]) -> list
     return list(dict.fromkeys(out))
 
 
-def _find(rec: dict[str, Any], fn: str, pkgs_dirs: Sequence[Path]) -> Path | None:
+def find_archive(
+    rec: dict[str, Any], fn: str, pkgs_dirs: Sequence[Path]
+) -> Path | None:
     size = rec.get("size") if isinstance(rec.get("size"), int) else None
     for path in _candidates(rec, fn, pkgs_dirs):
         try:
@@ -111,7 +113,7 @@ def keep_archive(
     sha256, md5 = rec.get("sha256") or None, rec.get("md5") or None
     size = rec.get("size") if isinstance(rec.get("size"), int) else None
     base = dict(name=str(rec["name"]), fn=fn, sha256=sha256, md5=md5, size=size)
-    source = _find(rec, fn, pkgs_dirs)
+    source = find_archive(rec, fn, pkgs_dirs)
     digest = sha256 or md5
     if digest is None and source is not None:  # no hash recorded: take one now
         digest = fsutil.file_digest(source)
@@ -131,14 +133,14 @@ def keep_archive(
     return Archive(**base, kept="store", how=how, path=rel)
 
 
-def _platform(records: Iterable[dict[str, Any]]) -> str | None:
+def platform_of(records: Iterable[dict[str, Any]]) -> str | None:
     subdirs = Counter(
         r.get("subdir") for r in records if r.get("subdir") not in (None, "", "noarch")
     )
     return subdirs.most_common(1)[0][0] if subdirs else None
 
 
-def _history(prefix: Path) -> tuple[dict[str, str], int | None]:
+def history_specs(prefix: Path) -> tuple[dict[str, str], int | None]:
     path = prefix / "conda-meta" / "history"
     if not path.is_file():
         return {}, None
@@ -171,7 +173,7 @@ def capture(
     """Take a generation of ``prefix`` into ``store`` (see the module docstring)."""
     root = Path(prefix)
     raw = list(records) if records is not None else read_meta_records(root)
-    requested, revision = _history(root)
+    requested, revision = history_specs(root)
     store.ensure()
     numbers = store.numbers()
     latest = store.load(numbers[-1]) if numbers else None
@@ -182,7 +184,7 @@ def capture(
         number=0,
         created=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         prefix=store.prefix,
-        platform=_platform(fields),
+        platform=platform_of(fields),
         records=fields,
         archives=tuple(sorted(archives, key=lambda a: a.name)),
         requested=requested,

@@ -238,7 +238,8 @@ def run_snapshot(args: argparse.Namespace) -> int:
 
 def run_export(args: argparse.Namespace) -> int:
     """``export``: environment.yml, conda-lock.yml, pixi.lock, explicit.txt."""
-    from .export import export_all, from_generation, from_prefix
+    from .export import from_generation, from_prefix
+    from .export_all import export_all
     from .states import pick
 
     prefix = _prefix(args)

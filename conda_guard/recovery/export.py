@@ -12,8 +12,8 @@ requested specs pinned as asked, plus the pip section:
 A build constraint of the requested spec is kept (``pytorch ==1.11.0
 *cuda*``), so a GPU build stays a GPU build; so is a ``channel::`` prefix.
 Without a history the leaves (what no other package depends on) stand for the
-requested specs. :func:`export_all` writes environment.yml, conda-lock.yml,
-pixi.lock and explicit.txt into one directory.
+requested specs. :func:`conda_guard.recovery.export_all.export_all` writes
+every format into one directory.
 """
 
 from __future__ import annotations
@@ -28,19 +28,11 @@ from ..graph import dep_name
 from ..matchspec import MatchSpec
 from ..models import channel_name
 from ..readers.pip_dists import normalize_pip_name
-from . import fsutil
-from .explicit import explicit_text
 
 if TYPE_CHECKING:
     from .generation import Generation
 
 PIN_LEVELS = ("exact", "minor", "major")
-FILES = {
-    "environment": "environment.yml",
-    "conda-lock": "conda-lock.yml",
-    "pixi-lock": "pixi.lock",
-    "explicit": "explicit.txt",
-}
 _NUMERIC = re.compile(r"[0-9]+")
 
 
@@ -119,16 +111,16 @@ def from_generation(gen: Generation, name: str | None = None) -> EnvData:
 
 def from_prefix(prefix: str | Path, name: str | None = None) -> EnvData:
     """The data of a prefix as it is (nothing is hashed or kept)."""
-    from .capture import _history, _platform, package_fields, read_meta_records
+    from .capture import history_specs, package_fields, platform_of, read_meta_records
     from .pipdists import find_dists
 
     root = Path(prefix)
     raw = read_meta_records(root)
-    requested, _ = _history(root)
+    requested, _ = history_specs(root)
     fields = tuple(package_fields(r) for r in raw)
     pip = tuple((d.name, d.version) for d in find_dists(root, raw))
     return env_data(
-        name or root.name, _platform(fields), fields, requested, pip, str(prefix)
+        name or root.name, platform_of(fields), fields, requested, pip, str(prefix)
     )
 
 
@@ -222,35 +214,3 @@ def environment_yaml(data: EnvData, level: str = "exact") -> str:
     return head + _yaml(
         {"name": data.name, "channels": data.channels(), "dependencies": deps}
     )
-
-
-def export_all(
-    data: EnvData, out_dir: str | Path, level: str = "exact"
-) -> dict[str, Path]:
-    """Write the four files into ``out_dir``; format -> path."""
-    from .lock_conda import conda_lock_yaml
-    from .lock_pixi import pixi_lock_yaml
-
-    target = Path(out_dir)
-    try:
-        target.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(f"cannot create {target}: {exc.strerror or exc}") from None
-    yml = environment_yaml(data, level)
-    texts = {
-        "environment": yml,
-        "conda-lock": conda_lock_yaml(data, level),
-        "pixi-lock": pixi_lock_yaml(data),
-        "explicit": explicit_text(
-            data.records, data.platform, f"exported by conda-guard from {data.source}"
-        ),
-    }
-    written = {}
-    for fmt, text in texts.items():
-        path = target / FILES[fmt]
-        try:
-            fsutil.atomic_write(path, text.encode())
-        except OSError as exc:
-            raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
-        written[fmt] = path
-    return written

@@ -184,7 +184,7 @@ def _prune(args: argparse.Namespace, store: Store) -> int:
 
 def _keep_archives(args: argparse.Namespace, store: Store, pkgs_dirs: list[str]) -> int:
     """Put archives that only a package cache holds into the store now."""
-    from .capture import _find
+    from .capture import find_archive
 
     dirs = [Path(d) for d in pkgs_dirs]
     changed = 0
@@ -197,7 +197,7 @@ def _keep_archives(args: argparse.Namespace, store: Store, pkgs_dirs: list[str])
             rec = {"fn": arch.fn, "size": arch.size}
             if arch.cache_path:
                 rec["package_tarball_full_path"] = arch.cache_path
-            source = _find(rec, arch.fn, dirs)
+            source = find_archive(rec, arch.fn, dirs)
             digest = arch.sha256 or arch.md5
             how = None
             if source is not None and digest:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..constants import SETTING_SNAPSHOT_DIR
 from ..exceptions import InputError, UsageError
 from . import fsutil
 from .generation import Generation, load_generation
@@ -35,7 +36,7 @@ STORE_FORMAT = "conda-guard-store"
 STORE_VERSION = 1
 
 #: the setting (``.condarc`` ``plugins:`` key) and its environment variable
-SETTING_DIR = "guard_snapshot_dir"
+SETTING_DIR = SETTING_SNAPSHOT_DIR
 ENV_DIR = "CONDA_PLUGINS_GUARD_SNAPSHOT_DIR"
 
 _GEN_RE = re.compile(r"g([1-9][0-9]{0,8})\.json")

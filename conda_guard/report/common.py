@@ -92,6 +92,15 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
+def finding_line(finding: Finding, *, severity: bool = True) -> str:
+    """The text of one finding: ``HIGH [rule] message`` (every renderer uses it).
+
+    ``severity=False`` leaves the word out where a heading already says it.
+    """
+    text = f"[{finding.rule}] {finding.message}"
+    return f"{str(finding.severity).upper()} {text}" if severity else text
+
+
 def severity_counts(findings: tuple[Finding, ...]) -> dict[str, int]:
     """Findings per severity, highest first, only severities present."""
     counts: dict[str, int] = {}

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..models import Severity
-from .common import escape, headline, plural, state_line
+from .common import escape, finding_line, headline, plural, state_line
 
 if TYPE_CHECKING:
     from ..analysis import Analysis
@@ -68,7 +68,7 @@ def change_rows(changes: tuple[Change, ...]) -> list[str]:
 
 
 def _finding(f: Finding) -> list[str]:
-    lines = [f"  [{f.rule}] {f.message}"]
+    lines = [f"  {finding_line(f, severity=False)}"]
     for p in f.packages:
         lines.append(f"      {p.name}: {_record(p.before)} -> {_record(p.after)}")
     if f.evidence:
@@ -91,7 +91,7 @@ def findings_lines(
             continue
         out.append(Raw(f"{_sev(sev, color)} ({len(group)})"))
         for f in group:
-            out += [f"  [{f.rule}] {f.message}"] if summary else _finding(f)
+            out += [f"  {finding_line(f, severity=False)}"] if summary else _finding(f)
         out.append("")
     return out
 

@@ -58,6 +58,7 @@ RULE_IDS: tuple[str, ...] = (
     *(m.RULE.id for m in RULES),
     "soname",  # conda_guard.binaries (link-level proof)
     "drift",  # conda_guard.solve (incremental vs batch)
+    "pip-extension",  # conda_guard.binaries.pip (compiled pip-installed dists)
 )
 
 

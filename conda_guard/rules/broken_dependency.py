@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..models import ChangeKind, Severity
-from . import abi_pin
+from .abi_pin import claims as pin_claims
 from .base import Rule, dep_name, finding, record_evidence, violation_evidence
 
 if TYPE_CHECKING:
@@ -110,7 +110,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         own = _own_requirements(change, ctx)
         if own is not None:
             yield own
-        if _claimed(change, ctx, _OWN_VIOLATIONS) or abi_pin.claims(change, ctx):
+        if _claimed(change, ctx, _OWN_VIOLATIONS) or pin_claims(change, ctx):
             continue
         violated = ctx.violations(change.name)
         if violated:

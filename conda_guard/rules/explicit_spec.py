@@ -53,6 +53,8 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
                 evidence=[record_evidence(change), f"requested spec: '{current}'"],
                 why=ctx.why(name),
             )
+        elif current != spec:
+            continue  # the new request asks for this package anew, and it holds
         elif change.has(ChangeKind.DOWNGRADED) or change.has(ChangeKind.CHANNEL_SWITCH):
             what = (
                 "downgraded" if change.has(ChangeKind.DOWNGRADED) else "moved channel"

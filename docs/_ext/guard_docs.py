@@ -5,15 +5,14 @@
   module docstring. The build warns (so ``-W`` fails) when a rule id in
   ``conda_guard.rules.RULE_IDS`` has no ``guard-rule`` section, or when a
   section names an id that is not a rule.
-- ``guard-settings``: the ``plugins.guard_*`` settings, read from the AST of
-  ``conda_guard/adapters/conda_settings.py`` (that module imports conda, which
-  the docs build does not have): name, default, allowed values,
+- ``guard-settings``: the ``plugins.guard_*`` settings of
+  ``conda_guard.settings.SETTINGS`` (conda-free; the conda adapter declares
+  the same objects to conda): name, default, allowed values,
   ``CONDA_PLUGINS_*`` variable and description.
 """
 
 from __future__ import annotations
 
-import ast
 import importlib
 import re
 from pathlib import Path
@@ -35,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[2]
 EXTRA_MODULES = {
     "drift": "conda_guard.rules.drift",
     "soname": "conda_guard.binaries.links",
+    "pip-extension": "conda_guard.binaries.pip",
 }
 
 ROLE_RE = re.compile(r":[\w:]+:`~?(?:[\w.]+\.)?([^`<]+?)(?:\s*<[^>]*>)?`")
@@ -156,81 +156,29 @@ class RuleSection(SphinxDirective):
         return [target, container]
 
 
-SETTINGS_MODULES = ("conda_settings.py", "conda_recovery_settings.py")
-
-
 def settings_from_source() -> list[dict[str, str]]:
-    """Each ``CondaSetting`` declared in the settings modules, read from their AST."""
-    out: list[dict[str, str]] = []
-    for module in SETTINGS_MODULES:
-        out += _settings_in(ROOT / "conda_guard" / "adapters" / module)
-    return out
+    """Each ``plugins.guard_*`` setting of ``conda_guard.settings.SETTINGS``."""
+    from conda_guard.settings import SETTINGS
+
+    return [
+        {
+            "name": spec.name,
+            "kind": spec.kind,
+            "default": _default_text(spec),
+            "choices": " | ".join(spec.choices),
+            "env": spec.env,
+            "description": spec.description.removeprefix("conda-guard: "),
+        }
+        for spec in SETTINGS
+    ]
 
 
-def _settings_in(path: Path) -> list[dict[str, str]]:
-    from conda_guard import constants
-
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-
-    names: dict[str, Any] = {}
-    for stmt in tree.body:  # module-level NAME = literal
-        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
-            target = stmt.targets[0]
-            if isinstance(target, ast.Name):
-                try:
-                    names[target.id] = ast.literal_eval(stmt.value)
-                except ValueError:
-                    pass
-
-    def const(node: ast.expr) -> Any:
-        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-            return getattr(constants, node.attr)
-        if isinstance(node, ast.Name):
-            return names[node.id]
-        return ast.literal_eval(node)
-
-    choices_of: dict[str, tuple[str, ...]] = {}
-    out = []
-    for node in ast.walk(tree):
-        if not (
-            isinstance(node, ast.Call)
-            and getattr(node.func, "id", "") == "CondaSetting"
-        ):
-            continue
-        kw = {k.arg: k.value for k in node.keywords}
-        name = const(kw["name"])
-        param = kw["parameter"]
-        kind = param.func.id  # type: ignore[attr-defined]
-        choices: tuple[str, ...] = ()
-        if kind == "SequenceParameter":
-            default = "[]"
-        else:
-            default = repr(const(param.args[0])) if param.args else ""
-            default = default.strip("'")
-            if default in ("True", "False"):  # element_type=bool
-                default, choices = default.lower(), ("true", "false")
-            for k in param.keywords:
-                if k.arg == "validation" and isinstance(k.value, ast.Call):
-                    if getattr(k.value.func, "id", "") == "_choice":
-                        choices = tuple(const(k.value.args[1]))
-        choices_of[name] = choices
-        out.append(
-            {
-                "name": name,
-                "kind": "list" if kind == "SequenceParameter" else "value",
-                "default": default,
-                "choices": " | ".join(choices),
-                "type": "text"
-                if any(
-                    k.arg == "element_type" and getattr(k.value, "id", "") == "str"
-                    for k in getattr(param, "keywords", ())
-                )
-                else "number",
-                "env": f"CONDA_PLUGINS_{name.upper()}",
-                "description": const(kw["description"]).removeprefix("conda-guard: "),
-            }
-        )
-    return out
+def _default_text(spec) -> str:
+    if spec.is_list:
+        return "[]"
+    if spec.kind == "flag":
+        return str(spec.default).lower()
+    return str(spec.default) if spec.default != "" else "(unset)"
 
 
 class SettingsTable(SphinxDirective):
@@ -240,9 +188,11 @@ class SettingsTable(SphinxDirective):
         rows = []
         for s in settings_from_source():
             name = nodes.literal(text=s["name"])
-            values = s["choices"] or (
-                "list of strings" if s["kind"] == "list" else s["type"]
-            )
+            values = s["choices"] or {
+                "list": "list of strings",
+                "flag": "true | false",
+                "text": "a path",
+            }.get(s["kind"], "number")
             rows.append(
                 [
                     name,

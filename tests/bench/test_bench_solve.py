@@ -25,7 +25,7 @@ import pytest
 
 from conda_guard.analysis import analyze
 from conda_guard.readers import read_state
-from conda_guard.solve import plan_solves, propose_plan, run_worker
+from conda_guard.solve import SolveSetup, plan_solves, propose_plan, run_worker
 
 from ..solve_helpers import (
     HARVESTED_URL,
@@ -84,17 +84,13 @@ def test_bench_incremental_batch_analysis_vs_plain(benchmark, current):
         t0 = time.perf_counter()
         outcome = run_worker(doc, timeout=60)
         plain_times.append(time.perf_counter() - t0)
-        assert outcome.results["incremental"]["ok"]
+        assert outcome.results["incremental"].ok
 
     def guard():
-        proposal = propose_plan(
-            current,
-            plan,
-            channels=[HARVESTED_URL],
-            platform="linux-64",
-            virtual_packages=VIRTUAL,
-            batch=True,
+        setup = SolveSetup(
+            channels=(HARVESTED_URL,), platform="linux-64", virtual_packages=VIRTUAL
         )
+        proposal = propose_plan(current, plan, setup, batch=True)
         analysis = analyze(current, proposal.incremental, extra=proposal.findings)
         return proposal, analysis
 
@@ -127,16 +123,15 @@ def test_bench_incremental_batch_analysis_vs_plain(benchmark, current):
 _IN_PROCESS = r"""
 import asyncio, json, os, statistics, sys, time
 from conda_guard.adapters.rattler_solve import RattlerSolver
-from conda_guard.adapters import solve_worker
-solve_worker._OUT = open(os.devnull, "w")
-doc = json.loads(sys.argv[1])
-jobs_plain = doc["jobs"][:1]
-jobs_both = doc["jobs"]
+from conda_guard.solve.protocol import SolveRequest
+request = SolveRequest.from_json(json.loads(sys.argv[1]))
+jobs_plain = request.jobs[:1]
+jobs_both = request.jobs
 def run(jobs):
     t0 = time.perf_counter()
-    solver = RattlerSolver(doc["channels"], doc["platforms"],
-                           virtual_packages=doc["virtual_packages"])
-    solver.solve_jobs(jobs)
+    solver = RattlerSolver(request.channels, request.platforms,
+                           virtual_packages=request.virtual_packages)
+    solver.solve_jobs(jobs, lambda result: None)
     return time.perf_counter() - t0
 plain, both = [], []
 for _ in range(3):
