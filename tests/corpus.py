@@ -54,7 +54,7 @@ from conda_guard.readers import read_state
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from conda_guard.models import Finding, Record
+    from conda_guard.models import Finding, Record, State
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "data" / "corpus"
@@ -387,3 +387,16 @@ if __name__ == "__main__":  # pragma: no cover - the lead's command line
     from tests.corpus_cli import main
 
     raise SystemExit(main())
+
+
+def pair_states(pair_id: str, workdir: Path) -> tuple[State, State]:
+    """The two states of one @EXPLICIT pair of the corpus (``source@commit``)."""
+    source_id = pair_id.split("@", 1)[0]
+    source = sources()[source_id]
+    pair = next(p for p in source["pairs"] if p["id"] == pair_id)
+    paths = unpack(source, workdir)
+    fmt = source["format"]
+    return (
+        read_state(paths[pair["before"]["blob"]], fmt),
+        read_state(paths[pair["after"]["blob"]], fmt),
+    )

@@ -145,16 +145,60 @@ def test_openssl_3_to_1_downgrade():
     a = analyze(before, after)
     f = only(a, "openssl-major")
     assert "(downgrade)" in f.message
+    # nothing depends on openssl here: nothing is proven either way
+    assert f.severity is Severity.LOW
     assert only(a, "downgrade").severity is Severity.LOW
 
 
+def test_openssl_major_under_a_build_for_the_old_one_is_high():
+    # python 3.10.2 h85951f9_3 was built for openssl 1.1 ('<1.1.2a') and stays
+    py = real("python-3.10.2-h85951f9_3_cpython")
+    a = analyze(
+        state(real("openssl-1.1.1q-h166bdaf_0"), py),
+        state(real("openssl-3.0.0-h7f98852_2"), py),
+    )
+    f = only(a, "openssl-major")
+    assert f.severity is Severity.HIGH
+    assert f.message.endswith(": python still need the old one")
+    assert any("'openssl >=1.1.1" in e for e in f.evidence)
+
+
+def test_openssl_major_with_every_dependent_rebuilt_is_low():
+    # the same python version, built for each openssl: a re-solve
+    a = analyze(
+        state(
+            real("openssl-1.1.1q-h166bdaf_0"), real("python-3.10.2-h85951f9_3_cpython")
+        ),
+        state(
+            real("openssl-3.0.0-h7f98852_2"), real("python-3.10.2-hc74c709_3_cpython")
+        ),
+    )
+    f = only(a, "openssl-major")
+    assert f.severity is Severity.LOW
+    assert "every package that depends on openssl accepts the new one" in f.message
+
+
 def test_openmp_switch_gnu_to_llvm():
+    # conda-forge's supported switch: the mutex moves every user with it (low)
     a = analyze(
         state(real("_openmp_mutex-4.5-20_gnu")),
         state(real("_openmp_mutex-4.5-7_kmp_llvm")),
     )
     f = only(a, "openmp-switch")
     assert "from gnu to llvm" in f.message
+    assert f.severity is Severity.LOW
+
+
+def test_openmp_switch_under_a_package_needing_the_old_runtime_is_high():
+    # mkl depends '_openmp_mutex * *_llvm': back to GNU, that no longer holds
+    mkl = real("mkl-2025.3.0-h0e700b2_462")
+    a = analyze(
+        state(real("_openmp_mutex-4.5-7_kmp_llvm"), mkl),
+        state(real("_openmp_mutex-4.5-20_gnu"), mkl),
+    )
+    f = only(a, "openmp-switch")
+    assert f.severity is Severity.HIGH
+    assert f.message.endswith(": mkl still need the llvm runtime")
 
 
 def test_channel_switch_and_explicit_spec():

@@ -230,3 +230,29 @@ def test_cuda_major_move_names_both_majors():
         "libxgboost was built for CUDA 11.x, the new build for CUDA 12.x" in f.evidence
     )
     assert "CUDA None" not in f.message and "11.0" not in f.message
+    # the driver must support CUDA 12 now: worth a look, nothing proven broken
+    assert f.severity is Severity.MEDIUM
+
+
+def test_cudnn_major_within_one_cuda_is_low():
+    # real records of two pangeo/scipy locks, both for CUDA 12: libcudnn.so.8
+    # -> .9 is a soname change, but dependents move with it (run_exports)
+    _, old = case("pangeo-ml-cuda12-split")
+    new, _ = case("scipy-torch-cudnn-split")
+    a = analyze(state(old.get("cudnn")), state(new.get("cudnn")))
+    (f,) = findings(a, "cuda-change")
+    assert f.severity is Severity.LOW
+    assert f.message == "the CUDA stack changes: cudnn 8.9.7.29 -> 9.10.2.21"
+
+
+def test_noarch_wrappers_relabelled_for_another_cuda_are_no_cuda_move(tmp_path):
+    # pangeo ml-notebook aca249be54: py-xgboost/xgboost (noarch) cuda118 ->
+    # cuda120 while the CUDA binary libxgboost 2.0.3 cuda118 stays (was medium)
+    from .corpus import pair_states
+
+    before, after = pair_states("pangeo-ml-explicit@aca249be54", tmp_path)
+    a = analyze(before, after)
+    wrappers = [c for c in a.changes if c.name in ("py-xgboost", "xgboost")]
+    assert [c.variants.get("cuda") for c in wrappers] == [("11", "12")] * 2
+    assert after.get("libxgboost").build.startswith("cuda118")
+    assert not findings(a, "cuda-change")

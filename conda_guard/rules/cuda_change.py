@@ -9,8 +9,12 @@ and ``cuda129`` all say CUDA 12.x. Before 11 the minor counts (``cudatoolkit
 major is no move. cudnn and nccl majors are soname changes.
 
 ``high`` when a record of the result excludes a moved CUDA package (its
-dependency no longer holds); ``medium`` for a CUDA major (or pre-11 minor)
-move, or a cudnn/nccl major.
+dependency no longer holds); ``medium`` for a move of the CUDA the environment
+or a compiled build is for (a major, or a pre-11 minor: the driver must support
+it); ``low`` for a cudnn/nccl major or a move within one CUDA: the libraries'
+run_exports move their dependents with them, which a solver keeps consistent.
+The CUDA label of a ``noarch`` wrapper (``py-xgboost … cuda118_pyh…``) is a
+build variant of a pure-Python package, not a CUDA it runs with.
 """
 
 from __future__ import annotations
@@ -19,7 +23,14 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from ..models import ChangeKind, Severity
-from .base import Rule, crossed, finding, record_evidence, violation_evidence
+from .base import (
+    Rule,
+    crossed,
+    finding,
+    is_compiled,
+    record_evidence,
+    violation_evidence,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -66,20 +77,32 @@ def _move(c: Change, env: tuple[str | None, str | None]) -> str:
     return text
 
 
+def _builds_for(c: Change) -> bool:
+    """True when a compiled build moves from one CUDA to another."""
+    axis = c.variants.get("cuda")
+    return bool(axis) and all(axis) and c.after is not None and is_compiled(c.after)
+
+
 def _moved(ctx: RuleContext) -> list[Change]:
     moved = [
         c
         for c in ctx.changes_in("cuda")
         if c.kind is not ChangeKind.INSTALLED
         and c.kind is not ChangeKind.REMOVED
-        and (crossed(c, ctx.table) or all(c.variants.get("cuda", (None,))))
+        and (crossed(c, ctx.table) or _builds_for(c))
     ]
-    moved += [
-        c
-        for c in ctx.changes
-        if "cuda" in c.variants and all(c.variants["cuda"]) and c not in moved
-    ]
+    moved += [c for c in ctx.changes if _builds_for(c) and c not in moved]
     return moved
+
+
+def _severity(
+    moved: list[Change], env: tuple[str | None, str | None], violated: bool
+) -> Severity:
+    if violated:
+        return Severity.HIGH
+    if (all(env) and env[0] != env[1]) or any(_builds_for(c) for c in moved):
+        return Severity.MEDIUM
+    return Severity.LOW
 
 
 def check(ctx: RuleContext) -> Iterator[Finding]:
@@ -90,7 +113,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     violated = [v for c in moved for v in ctx.violations(c.name)]
     evidence = [record_evidence(c) for c in moved]
     for c in moved:
-        if "cuda" in c.variants and all(c.variants["cuda"]):
+        if _builds_for(c):
             b, a = c.variants["cuda"]
             evidence.append(
                 f"{c.name} was built for CUDA {cuda_text(b)}, "
@@ -105,7 +128,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         RULE,
         f"{head}: " + ", ".join(_move(c, env) for c in moved),
         moved,
-        severity=Severity.HIGH if violated else RULE.severity,
+        severity=_severity(moved, env, bool(violated)),
         evidence=evidence,
         why=[w for c in moved for w in ctx.why(c.name)],
     )

@@ -1,7 +1,14 @@
 """``openssl-major``: OpenSSL crosses an ABI version (1.0 → 1.1 → 3, or back).
 
-Every package linked against ``libssl.so.1.1`` needs a rebuild for 3.x; a
-record whose openssl spec excludes the new version is a provable break.
+Every package linked against ``libssl.so.1.1`` needs a build for 3.x. Those
+builds carry openssl's run_exports bound (``openssl >=1.1.1l,<1.1.2a``,
+``openssl >=3.0.0,<4.0a0``), so the proof is in the depends:
+
+- ``high`` when a record of the result excludes the new openssl (a dependency
+  that no longer holds: it was built for the old one);
+- ``low`` otherwise: every package that depends on openssl accepts the new one
+  (the usual re-solve, where all of them are swapped with it), or the records
+  carry no dependencies (an @EXPLICIT file) and nothing can be seen either way.
 """
 
 from __future__ import annotations
@@ -17,7 +24,18 @@ if TYPE_CHECKING:
     from ..models import Finding
     from .base import RuleContext
 
-RULE = Rule("openssl-major", Severity.MEDIUM, "OpenSSL crosses an ABI version")
+RULE = Rule("openssl-major", Severity.LOW, "OpenSSL crosses an ABI version")
+
+
+def _tail(ctx: RuleContext, violated: list) -> str:
+    if violated:
+        names = ", ".join(sorted({r.name for r, _ in violated}))
+        return f": {names} still need the old one"
+    if ctx.depends_known:
+        return "; every package that depends on openssl accepts the new one"
+    return (
+        "; the records carry no dependencies, so which packages link it cannot be seen"
+    )
 
 
 def check(ctx: RuleContext) -> Iterator[Finding]:
@@ -31,14 +49,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         yield finding(
             RULE,
             f"{change.name} {change.before.version} -> {change.after.version} "
-            f"({direction}) crosses the OpenSSL ABI"
-            + (
-                ": "
-                + ", ".join(sorted({r.name for r, _ in violated}))
-                + " still need the old one"
-                if violated
-                else "; every package linking libssl/libcrypto is swapped with it"
-            ),
+            f"({direction}) crosses the OpenSSL ABI" + _tail(ctx, violated),
             [change],
             severity=Severity.HIGH if violated else RULE.severity,
             evidence=[
