@@ -10,14 +10,16 @@ where to look for a missed switch; they are hints, not findings.
 
 - ``gpu-to-cpu`` / ``cpu-to-gpu``: a package whose builds were all CUDA/GPU
   builds (``cuda``/``gpu`` in the build string) has only non-CUDA builds after,
-  or the other way round.
+  or the other way round (a gain: no rule is expected to report it).
 - ``cuda-major``: the major version of ``cuda-version`` or ``cudatoolkit``
   changes, or ``cudatoolkit`` is replaced by ``cuda-cudart`` (CUDA 11 → 12).
-- ``cudnn-nccl``: ``cudnn``, ``libcudnn`` or ``nccl`` appears, leaves or
-  changes its major version.
+- ``cudnn-nccl``: ``cudnn``, ``libcudnn`` or ``nccl`` leaves or changes its
+  major version (appearing is no risk; ``cudnn`` becoming ``libcudnn`` is a
+  split, not a leave).
 - ``blas-switch``: the ``libblas`` build's implementation suffix changes.
-- ``mpi-switch``: an ``mpi_*`` build of hdf5/libnetcdf/netcdf-fortran/esmf/
-  esmpy/h5py/netcdf4 becomes ``nompi_*`` or the other way round.
+- ``mpi-loss`` / ``mpi-gain``: an ``mpi_*`` build of hdf5/libnetcdf/
+  netcdf-fortran/esmf/esmpy/h5py/netcdf4 becomes ``nompi_*``, or the other way
+  round (a gain: no rule is expected to report it).
 - ``numpy-major``, ``python-minor``: the version of numpy (major) or python
   (major.minor) changes.
 - ``openmp-switch``: the ``_openmp_mutex`` build flips between gnu and llvm.
@@ -59,6 +61,11 @@ def _changed(was: set[str], now: set[str]) -> bool:
     return bool(was and now and was.isdisjoint(now))
 
 
+#: CUDA libraries: every build is for the GPU (pkgs/main's cudnn says
+#: ``cuda10.1_0``, conda-forge's the same library ``hc0a50b0_0``)
+GPU_ONLY = frozenset({"cudnn", "nccl", "cudatoolkit", "cutensor", "libcudnn"})
+
+
 def _gpu(build: str) -> bool:
     return "cuda" in build or "gpu" in build
 
@@ -70,6 +77,8 @@ def _major(pkgs: Packages, name: str, depth: int = 1) -> set[str]:
 def _gpu_tags(a: Packages, b: Packages) -> set[str]:
     tags = set()
     for name in set(a) & set(b):
+        if name in GPU_ONLY:  # a GPU library whatever its build string says
+            continue
         was = {_gpu(build) for _, build in a[name]}
         now = {_gpu(build) for _, build in b[name]}
         if was == {True} and now == {False}:
@@ -84,7 +93,9 @@ def _gpu_tags(a: Packages, b: Packages) -> set[str]:
         tags.add("cuda-major")
     for name in ("cudnn", "libcudnn", "nccl"):
         was, now = _major(a, name), _major(b, name)
-        if bool(was) != bool(now) or _changed(was, now):
+        if name == "cudnn" and was and not now:
+            now = _major(b, "libcudnn")  # the cudnn 9 split: a rename
+        if (was and not now) or (was and now and _changed(was, now)):
             tags.add("cudnn-nccl")
     return tags
 
@@ -100,8 +111,10 @@ def _variant_tags(a: Packages, b: Packages) -> set[str]:
     for name in MPI_NAMES:
         was = {build.split("_")[0] for _, build in a.get(name, ())} & {"mpi", "nompi"}
         now = {build.split("_")[0] for _, build in b.get(name, ())} & {"mpi", "nompi"}
-        if _changed(was, now):
-            tags.add("mpi-switch")
+        if was == {"mpi"} and now == {"nompi"}:
+            tags.add("mpi-loss")
+        elif was == {"nompi"} and now == {"mpi"}:
+            tags.add("mpi-gain")
 
     def omp(p: Packages) -> set[str]:
         return {

@@ -133,8 +133,8 @@ def yaml_cache() -> Iterator[None]:
         return
     cached = functools.lru_cache(maxsize=4)(lambda p: base(p))
 
-    def load_yaml(path: Any) -> Any:
-        return cached(str(path))
+    def load_yaml(path: Any, data: bytes | None = None) -> Any:
+        return cached(str(path))  # corpus files are regular files: read by path
 
     for m, original in originals.items():
         if original is not None:

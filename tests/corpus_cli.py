@@ -8,6 +8,8 @@
   keeping the verdicts of findings that stay (new ones are ``unjudged``).
 - ``--write-docs``: regenerate ``docs/precision.md`` from the verdicts file
   (no run needed).
+- ``--retag``: recompute every pair's change tags (``scripts/corpus_tags.py``)
+  from the stored files into ``corpus.json``.
 
 ``--jobs N`` runs the chunks of the corpus in N processes.
 """
@@ -58,6 +60,22 @@ def write_docs() -> None:
     C.PRECISION_MD.write_text(text, encoding="utf-8")
 
 
+def retag() -> None:
+    """Recompute the tags of every pair of corpus.json from the stored blobs."""
+    sys.path.insert(0, str(C.ROOT / "scripts"))
+    from corpus_tags import tags
+
+    data = json.loads(C.CORPUS_JSON.read_text(encoding="utf-8"))
+    for source in data["sources"]:
+        blobs = C.read_blobs(source)
+        for pair in source["pairs"]:
+            before, after = pair["before"]["blob"], pair["after"]["blob"]
+            pair["tags"] = tags(blobs[before], blobs[after])
+    text = json.dumps(data, indent=1, ensure_ascii=False) + "\n"
+    C.CORPUS_JSON.write_text(text, encoding="utf-8")
+    C.corpus.cache_clear()
+
+
 def summary(results: list[C.PairResult], seconds: float) -> str:
     """Counts per rule and severity, states compared, errors, time."""
     counts = Counter((row.rule, row.severity) for r in results for row in r.rows)
@@ -84,10 +102,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--summary", action="store_true")
     parser.add_argument("--update", action="store_true")
     parser.add_argument("--write-docs", action="store_true")
+    parser.add_argument("--retag", action="store_true")
     parser.add_argument("--jobs", type=int, default=2)
     args = parser.parse_args(argv)
-    if not (args.dump or args.summary or args.update or args.write_docs):
-        parser.error("nothing to do: give --dump, --summary, --update or --write-docs")
+    if not (args.dump or args.summary or args.update or args.write_docs or args.retag):
+        parser.error(
+            "nothing to do: give --dump, --summary, --update, --write-docs or --retag"
+        )
+    if args.retag:
+        retag()
     if args.dump or args.summary or args.update:
         results, seconds = run(args.jobs)
         if args.dump:
@@ -108,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
             if data["counts"] != old["counts"]:
                 log.append("low/info counts changed")
             print("\n".join(log) or "verdicts.json: no change")
-    if args.write_docs or args.update:
+    if args.write_docs or args.update or args.retag:
         write_docs()
     return 0
 

@@ -158,9 +158,9 @@ def _cell(text: str) -> str:
 TAG_RULES = {
     "gpu-to-cpu": ("gpu-to-cpu",),
     "cuda-major": ("cuda-change",),
-    "cudnn-nccl": ("cuda-change",),
+    "cudnn-nccl": ("cuda-change", "gpu-to-cpu"),
     "blas-switch": ("blas-switch",),
-    "mpi-switch": ("mpi-switch", "mpi-variant", "mpi"),
+    "mpi-loss": ("mpi-switch",),
     "numpy-major": ("numpy-abi",),
     "python-minor": ("python-minor",),
     "openmp-switch": ("openmp-switch",),
@@ -191,6 +191,7 @@ def _header(data: dict[str, Any], corpus: dict[str, Any]) -> list[str]:
         "",
         f"Rules as of: {data.get('rules', 'unknown')}.",
         "",
+        *([f"{data['before']}", ""] if data.get("before") else []),
         (
             "Each high and medium finding was read against the records of both "
             "lock files and judged: **correct** (a conda-forge maintainer would "

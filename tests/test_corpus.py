@@ -28,7 +28,7 @@ REQUIRED_TAGS = {
     "cuda-major",
     "cudnn-nccl",
     "blas-switch",
-    "mpi-switch",
+    "mpi-loss",
     "numpy-major",
     "python-minor",
 }

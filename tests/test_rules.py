@@ -10,7 +10,7 @@ from conda_guard.models import ChangeKind, Severity
 from conda_guard.policy import Policy
 from conda_guard.readers import read_state
 
-from .helpers import EXAMPLES, needs_data, real, state
+from .helpers import DATA, EXAMPLES, needs_data, real, state
 
 pytestmark = needs_data
 
@@ -271,3 +271,14 @@ def test_cuda_to_cpu_stack_is_one_finding_naming_the_requested_package():
     )
     assert [p.name for p in f.packages] == ["torchvision", "pytorch"]
     assert any("'pytorch-cuda 11.8.*'" in e for e in f.evidence)
+
+
+def test_a_history_revision_does_not_claim_every_dependent():
+    # chemtools@3 rebuilds python for openssl 1.1; the other records of a
+    # revision come from the history, which keeps no dependencies
+    prefix = DATA / "prefixes" / "chemtools-win64-mkl-openssl-downgrade"
+    a = analyze(read_state(f"{prefix}@2"), read_state(f"{prefix}@3"))
+    f = only(a, "openssl-major")
+    assert f.severity is Severity.LOW
+    assert "whose dependencies are known accept the new one" in f.message
+    assert "every package" not in f.message

@@ -62,6 +62,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             message = (
                 f"{moves} crosses its ABI pin ({pin.granularity}); nothing in the "
                 f"result depends on the old version"
+                + (" as far as dependencies are known" if ctx.depends_partial else "")
             )
             severity = Severity.INFO
         else:

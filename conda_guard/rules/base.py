@@ -123,6 +123,13 @@ class RuleContext:
         return any(rec.depends for rec in self.after)
 
     @cached_property
+    def depends_partial(self) -> bool:
+        """True when some records of the after state may lack their dependencies:
+        a prefix at a history revision (``PREFIX@N``) has them only for the
+        packages still installed (the history keeps ``name-version-build``)."""
+        return self.depends_known and self.after.revision is not None
+
+    @cached_property
     def explicit(self) -> Mapping[str, str]:
         """The user's requested specs: the after state's if known, else before's."""
         return self.after.explicit or self.before.explicit

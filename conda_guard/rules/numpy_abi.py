@@ -98,6 +98,7 @@ def _crossing(change: Change, ctx: RuleContext) -> Finding:
             f"{moves} crosses the NumPy C-API major version; compiled dependents "
             f"in the result declare support for it"
             + (f" or use no NumPy C-API ({_names(none)})" if none else "")
+            + (" as far as dependencies are known" if ctx.depends_partial else "")
         )
     return finding(
         RULE,

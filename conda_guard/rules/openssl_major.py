@@ -31,6 +31,11 @@ def _tail(ctx: RuleContext, violated: list) -> str:
     if violated:
         names = ", ".join(sorted({r.name for r, _ in violated}))
         return f": {names} still need the old one"
+    if ctx.depends_partial:
+        return (
+            "; the packages whose dependencies are known accept the new one (a "
+            "history revision has none for packages no longer installed)"
+        )
     if ctx.depends_known:
         return "; every package that depends on openssl accepts the new one"
     return (
