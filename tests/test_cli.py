@@ -20,7 +20,7 @@ GPU = str(EXAMPLES.parent / "docs" / "examples" / "gpu-env")
 def test_diff_text_exit_1_on_high(capsys):
     assert main(["diff", f"{GPU}@0", GPU, "--color", "never"]) == 1
     out = capsys.readouterr().out
-    assert out.startswith("conda-guard: 2 findings (1 high, 1 medium) in 3 changes\n")
+    assert out.startswith("conda-guard: 1 finding (1 high) in 3 changes\n")
     assert "[gpu-to-cpu]" in out
     assert (
         "1.11.0 py3.10_cuda11.1_cudnn8.0.5_0 (pytorch) -> 1.12.1 py3.10_cpu_0 (pytorch)"
@@ -228,3 +228,18 @@ def test_show_info_and_json_carry_info_findings(capsys):
 def test_fail_on_info_shows_what_fails(capsys):
     assert main(["diff", *PANGEO_PAIR, "--summary", "--fail-on", "info"]) == 1
     assert "INFO (31)" in capsys.readouterr().out
+
+
+def test_readme_example_is_real_output(capsys):
+    # README shows the main job's report with '...' where lines are left out
+    readme = (EXAMPLES.parent / "README.md").read_text(encoding="utf-8")
+    block = readme.split("```\n$ conda-guard diff docs/examples/gpu-env@0", 1)[1]
+    shown = block.split("```", 1)[0].splitlines()[1:]
+    main(["diff", f"{GPU}@0", GPU, "--color", "never"])
+    out = capsys.readouterr().out.replace(str(EXAMPLES.parent) + "/", "")
+    lines, at = out.splitlines(), 0
+    for line in shown:
+        if line.strip() == "...":
+            continue
+        assert line in lines[at:], line
+        at = lines.index(line, at) + 1

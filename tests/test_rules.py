@@ -282,3 +282,22 @@ def test_a_history_revision_does_not_claim_every_dependent():
     assert f.severity is Severity.LOW
     assert "whose dependencies are known accept the new one" in f.message
     assert "every package" not in f.message
+
+
+def test_channel_pairs_of_a_record_the_history_knows_no_depends_of_are_not_new():
+    # gpu-env@0's pytorch 1.11 comes from the history (not installed any more):
+    # its links to conda-forge's blas, mkl and python were there before too
+    gpu = EXAMPLES.parent / "docs" / "examples" / "gpu-env"
+    a = analyze(read_state(f"{gpu}@0"), read_state(str(gpu)))
+    assert not [f for f in a.findings if f.rule == "channel-mix"]
+
+
+def test_a_new_package_linking_another_channel_is_channel_mix():
+    from dataclasses import replace
+
+    py = real("python-3.12.13-hd63d673_0_cpython")
+    np_main = replace(real("numpy-1.26.4-py312heda63a1_0"), channel="pkgs/main")
+    a = analyze(state(py), state(py, np_main))
+    f = only(a, "channel-mix")
+    assert f.message.startswith("compiled packages from different channels now link")
+    assert "numpy -> python" in f.message
