@@ -98,3 +98,18 @@ def test_glibc_floor_compared_with_the_systems_glibc():
         (f,) = findings(a, "glibc-floor")
         assert f.severity is severity
         assert f.message.endswith(f"this system has glibc {version}")
+
+
+def test_a_record_whose_earlier_depends_a_revision_lost_does_not_raise_the_floor():
+    # PREFIX@N knows only name-version-build of a package no longer installed:
+    # c-ares 1.33.1 (needs glibc 2.28) replacing a c-ares whose depends are
+    # unknown may have needed as much before; a new one is news
+    from dataclasses import replace
+
+    new = real("c-ares-1.33.1-heb4867d_0")
+    old = replace(real("c-ares-1.32.3-h4bc722e_0"), depends=())  # as a revision has it
+    a = analyze(state(old, revision=1), state(new))
+    assert not [f for f in a.findings if f.rule == "glibc-floor"]
+    a = analyze(state(real("c-ares-1.32.3-h4bc722e_0")), state(new))
+    (f,) = [f for f in a.findings if f.rule == "glibc-floor"]
+    assert "needs glibc >= 2.28" in f.message

@@ -122,6 +122,14 @@ class RuleContext:
         """
         return any(rec.depends for rec in self.after)
 
+    def known_before(self, name: str) -> bool:
+        """True when the before state says what ``name`` depended on: it was not
+        installed, or its record carries its dependencies (a history revision
+        has none for a package no longer installed, so what it needed then
+        cannot be compared)."""
+        rec = self.before.get(name)
+        return rec is None or bool(rec.depends)
+
     @cached_property
     def depends_partial(self) -> bool:
         """True when some records of the after state may lack their dependencies:

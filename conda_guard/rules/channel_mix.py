@@ -41,13 +41,6 @@ def _sensitive(ctx: RuleContext, name: str) -> bool:
     return ctx.table.family_of(name) is not None or ctx.table.pin(name) is not None
 
 
-def _was_known(before: Record | None) -> bool:
-    """True when the dependent's earlier record tells what it linked: it was not
-    installed, or its dependencies are known (a history revision keeps none for
-    packages no longer installed, so a pair there cannot be called new)."""
-    return before is None or bool(before.depends)
-
-
 def _pair_line(a: Record, b: Record) -> str:
     return f"{a.name} {a.label} depends on {b.name} {b.label}"
 
@@ -77,7 +70,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     new_pairs = sorted(
         (a, b)
         for a, b in mixed_pairs(ctx.after) - mixed_pairs(ctx.before)
-        if _was_known(ctx.before.get(a))
+        if ctx.known_before(a)
     )
     if not new_pairs:
         return

@@ -71,7 +71,9 @@ def _one(ctx: RuleContext, virtual: str, data: dict[str, str]) -> Finding | None
     baseline = _key(data.get("baseline", "0"))
     before = floors(_requirers(ctx.before, virtual))
     b_floor = max((k for k, _, _ in before), default=None)
-    after = floors(ctx.requirers(virtual))
+    # a record whose earlier build's depends are unknown (a history revision)
+    # cannot be said to raise the floor: it may have needed as much before
+    after = [x for x in floors(ctx.requirers(virtual)) if ctx.known_before(x[1].name)]
     a_floor = max((k for k, _, _ in after), default=None)
     if a_floor is None or a_floor <= max(b_floor or (), baseline):
         return None
