@@ -9,6 +9,7 @@ from conda_guard.analysis import analyze
 from conda_guard.models import Record, Severity
 from conda_guard.rules import RULE_IDS
 
+from .helpers import real, state
 from .rule_cases import case
 
 
@@ -104,8 +105,6 @@ def test_a_record_whose_earlier_depends_a_revision_lost_does_not_raise_the_floor
     # PREFIX@N knows only name-version-build of a package no longer installed:
     # c-ares 1.33.1 (needs glibc 2.28) replacing a c-ares whose depends are
     # unknown may have needed as much before; a new one is news
-    from dataclasses import replace
-
     new = real("c-ares-1.33.1-heb4867d_0")
     old = replace(real("c-ares-1.32.3-h4bc722e_0"), depends=())  # as a revision has it
     a = analyze(state(old, revision=1), state(new))
