@@ -79,9 +79,14 @@ class CondaSolver:
         channel_priority: str | None = None,
         virtual_packages: Sequence[str] | None = None,
         prefix: str | None = None,
+        offline: bool = False,
+        workdir: str | None = None,
     ) -> None:
         target = next((p for p in platforms if p != "noarch"), "noarch")
         self.notes = _configure(channel_priority, virtual_packages, target)
+        if offline:  # conda's own switch (also set by `conda ... --offline`)
+            os.environ["CONDA_OFFLINE"] = "true"
+        self.workdir = workdir
         from conda.base.context import context, reset_context
 
         reset_context()
@@ -131,7 +136,7 @@ class CondaSolver:
         from conda.base.constants import UpdateModifier
 
         if job.label == "batch" or job.command == "create":
-            with tempfile.TemporaryDirectory(prefix="conda-guard-batch-") as tmp:
+            with tempfile.TemporaryDirectory(prefix="batch-", dir=self.workdir) as tmp:
                 solver = self._solver(str(Path(tmp) / "env"), job.specs, "create")
                 return solver.solve_final_state()
         if not self.prefix:

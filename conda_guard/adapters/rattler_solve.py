@@ -154,6 +154,9 @@ class RattlerSolver:
         *,
         channel_priority: str = "flexible",
         virtual_packages: Sequence[str] | None = None,
+        add_pip: bool = True,
+        offline: bool = False,
+        workdir: str | None = None,
     ) -> None:
         if not channels:
             raise SolveError("no channel to solve against (pass --channel)")
@@ -172,11 +175,21 @@ class RattlerSolver:
             _generic_virtual(*parse_virtual_package(v))
             for v in self.virtual_package_specs
         ]
-        self.gateway = rattler.Gateway()
+        self.add_pip = add_pip
+        self.workdir = workdir
+        self.gateway = self._gateway(offline)
         self.sources = list(self.channels)
         self._found: dict[tuple[str, ...], Any] = {}
         self._originals: dict[str, Record] = {}
         self._extra: str | None = None
+
+    @staticmethod
+    def _gateway(offline: bool) -> Any:
+        """The gateway; offline, it reads local channels and its cache only."""
+        if not offline:
+            return rattler.Gateway()
+        config = rattler.SourceConfig(cache_action="force-cache-only")
+        return rattler.Gateway(default_config=config)
 
     def _virtual_specs(self, given: Sequence[str] | None) -> list[str]:
         if given is not None:
@@ -262,6 +275,8 @@ class RattlerSolver:
             "pinned_packages": pinned,
             "virtual_packages": self.virtual_packages,
             "channel_priority": self.priority,
+            # conda's add_pip_as_python_dependency (default true)
+            "add_pip_as_python_dependency": self.add_pip,
         }
         if job.timeout:
             kwargs["timeout"] = datetime.timedelta(seconds=job.timeout)
@@ -322,7 +337,9 @@ class RattlerSolver:
             return
 
         async def run_all() -> None:
-            with tempfile.TemporaryDirectory(prefix="conda-guard-") as tmp:
+            with tempfile.TemporaryDirectory(
+                prefix="installed-", dir=self.workdir
+            ) as tmp:
                 await self._load(jobs, tmp)
                 for fut in asyncio.as_completed([self._solve(j) for j in jobs]):
                     report(await fut)

@@ -148,7 +148,11 @@ class SolveRequest:
 
     ``timeout`` is the budget of the whole request (each job gets it too);
     ``python`` the interpreter that runs the worker (default: this one, or
-    ``$CONDA_GUARD_SOLVE_PYTHON``).
+    ``$CONDA_GUARD_SOLVE_PYTHON``). ``offline``: read no channel over the
+    network (conda's ``offline``). ``add_pip``: ``pip`` is a dependency of
+    ``python`` (conda's ``add_pip_as_python_dependency``, true by default).
+    ``workdir`` is the worker's private temporary directory (set by the
+    parent, :func:`conda_guard.solve.worker.run_worker`).
     """
 
     solver: str = "rattler"
@@ -160,6 +164,9 @@ class SolveRequest:
     jobs: tuple[Job, ...] = ()
     prefix: str | None = None
     python: str | None = None
+    offline: bool = False
+    add_pip: bool = True
+    workdir: str | None = None
 
     @property
     def platforms(self) -> tuple[str, ...]:
@@ -179,6 +186,8 @@ class SolveRequest:
                 None if self.virtual_packages is None else list(self.virtual_packages)
             ),
             "prefix": self.prefix,
+            "offline": self.offline,
+            "add_pip": self.add_pip,
             "jobs": [
                 {**job.to_json(), "timeout": job.timeout or self.timeout}
                 for job in self.jobs
@@ -198,6 +207,9 @@ class SolveRequest:
             virtual_packages=None if virtual is None else tuple(map(str, virtual)),
             jobs=tuple(Job.from_json(j) for j in data.get("jobs") or ()),
             prefix=data.get("prefix"),
+            offline=bool(data.get("offline", False)),
+            add_pip=bool(data.get("add_pip", True)),
+            workdir=data.get("workdir") or None,
         )
 
 
