@@ -80,6 +80,22 @@ def record_from_rattler(record: Any) -> Record:
     return Record.from_repodata(data)
 
 
+def with_pip(record: Any) -> Any:
+    """conda's ``add_pip_as_python_dependency`` on one rattler record.
+
+    conda (``SubdirData``) appends ``pip`` to the dependencies of ``python``
+    2.x and 3.x when it reads repodata; the same here, in place.
+    """
+    if record.name.normalized != "python" or not str(record.version).startswith(
+        ("2.", "3.")
+    ):
+        return record
+    depends = list(record.depends)
+    if not any(d.split()[0] == "pip" for d in depends if d.strip()):
+        record.depends = [*depends, "pip"]
+    return record
+
+
 def _fn(record: Record) -> str:
     return record.fn or f"{record.name}-{record.version}-{record.build}.conda"
 
@@ -248,9 +264,18 @@ class RattlerSolver:
         await self._query([url], sorted({r.name for r in missing}))
 
     def _lookup(self, wanted: Sequence[Record]) -> list[Any]:
-        """The RepoDataRecords of installed records (see ``_index_installed``)."""
+        """The RepoDataRecords of installed records (see ``_index_installed``).
+
+        rattler adds ``pip`` to python's dependencies in the repodata it
+        solves from, not in records handed over as locked or pinned: those get
+        it here, as conda's index gives them (:func:`with_pip`).
+        """
         found = (self._found.get(self._key_of(r)) for r in wanted)
-        return [rec for rec in found if rec is not None]
+        records = [rec for rec in found if rec is not None]
+        if self.add_pip:
+            for rec in records:
+                with_pip(rec)
+        return records
 
     def _to_record(self, record: Any) -> Record:
         if self._extra and str(record.channel or "").rstrip("/") == self._extra:

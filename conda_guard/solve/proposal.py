@@ -68,7 +68,9 @@ class SolveSetup:
     """How a plan's jobs are solved: backend, channels, platform and budget.
 
     ``labels`` maps a solver channel (short name of its URL) to the name its
-    packages are reported under (``--custom-channel``).
+    packages are reported under (``--custom-channel``). ``offline`` and
+    ``add_pip`` are conda's settings of the same names (see
+    :class:`~conda_guard.solve.protocol.SolveRequest`).
     """
 
     channels: tuple[str, ...]
@@ -79,6 +81,8 @@ class SolveSetup:
     timeout: float = DEFAULT_BATCH_TIMEOUT
     python: str | None = None
     labels: Mapping[str, str] = field(default_factory=dict)
+    offline: bool = False
+    add_pip: bool = True
 
     @property
     def where(self) -> str:
@@ -97,6 +101,8 @@ class SolveSetup:
             jobs=tuple(jobs),
             prefix=prefix,
             python=self.python,
+            offline=self.offline,
+            add_pip=self.add_pip,
         )
 
     def one_shot(self, current: State, plan: Plan) -> str:
