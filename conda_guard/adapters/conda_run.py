@@ -72,6 +72,9 @@ class GuardRun:
     #: (prefix, transaction key) of the transaction the solve-time check saw;
     #: key None: the ``--revision`` check saw the prefix
     checked: tuple[str, frozenset[str] | None] | None = None
+    #: ``--accept`` values taken as packages: each must name one of the
+    #: transaction (checked when it is known, ``policy.check_accepted_packages``)
+    accepted: tuple[str, ...] = ()
 
     @property
     def strict(self) -> bool:

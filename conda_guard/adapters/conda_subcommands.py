@@ -212,6 +212,7 @@ def _run_strict(args: argparse.Namespace, command: str) -> int:
     if args.guard_fail_on:
         overrides["fail_on"] = SeverityName(args.guard_fail_on)
     with conda_run.strict_run(command, overrides) as run:
+        run.accepted = packages
         if args.guard_batch:
             if not _apply_batch(args, run, command):
                 _say("a one-shot solve gives the environment as it is; nothing to do.")
