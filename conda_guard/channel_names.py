@@ -295,6 +295,12 @@ class ChannelConfig(ChannelNames):
         ):
             if name == custom or name.startswith(custom + "/"):
                 return (f"{location}/{name}",)
+        # a multichannel member by its name (conda counts them as custom
+        # channels: ``pkgs/main`` is ``https://repo.anaconda.com/pkgs/main``)
+        for members in self.multi_urls.values():
+            for member in members:
+                if has_scheme(member) and self.name_of(member) == name:
+                    return (strip_url(member),)
         return (f"{self.alias}/{name}",)
 
 

@@ -329,3 +329,23 @@ def test_os_environ_is_the_default(monkeypatch, tmp_path):
     monkeypatch.delenv("CONDA_CHANNELS", raising=False)
     assert read_condarc().channels[0] == "zz"
     assert os.environ["HOME"] == str(home)
+
+
+# -- solving over a mirror under channel_alias, standalone ----------------------
+
+
+def test_solver_spec():
+    from conda_guard.solve.channels import solver_spec
+
+    previous = use(MIRROR)
+    try:
+        assert solver_spec("forge::numpy >=2") == "file:///srv/mirror/forge::numpy >=2"
+        assert (
+            solver_spec("forge/linux-64::numpy")
+            == "file:///srv/mirror/forge/linux-64::numpy"
+        )
+        assert solver_spec("defaults::zlib") == "zlib"  # a multichannel: no URL
+        assert solver_spec("numpy") == "numpy"
+        assert solver_spec("https://x.example/c::numpy") == "https://x.example/c::numpy"
+    finally:
+        use(previous)

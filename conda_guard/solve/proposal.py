@@ -15,13 +15,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from ..channel_names import active
 from ..constants import DEFAULT_BATCH_TIMEOUT
 from ..exceptions import SolveError, UsageError
 from ..models import State, channel_name
 from .channels import (
     custom_channels,
     default_channels,
+    resolved_note,
     solver_channels,
+    solver_spec,
     target_platform,
 )
 from .compare import compare, one_shot_command
@@ -83,6 +86,8 @@ class SolveSetup:
     labels: Mapping[str, str] = field(default_factory=dict)
     offline: bool = False
     add_pip: bool = True
+    #: the channels as the user names them (for the one-shot command)
+    names: tuple[str, ...] = ()
 
     @property
     def where(self) -> str:
@@ -90,7 +95,17 @@ class SolveSetup:
         return f"{self.solver}, {self.priority or 'configured'} channel priority"
 
     def request(self, jobs: Sequence[Job], prefix: str | None) -> SolveRequest:
-        """The worker request for ``jobs``."""
+        """The worker request for ``jobs`` (rattler: channel names in specs as
+        URLs, :func:`~conda_guard.solve.channels.solver_spec`)."""
+        if self.solver == "rattler":
+            jobs = [
+                replace(
+                    job,
+                    specs=tuple(solver_spec(s) for s in job.specs),
+                    constraints=tuple(solver_spec(s) for s in job.constraints),
+                )
+                for job in jobs
+            ]
         return SolveRequest(
             solver=self.solver,
             channels=self.channels,
@@ -110,7 +125,7 @@ class SolveSetup:
         return one_shot_command(
             current,
             plan.batch_specs,
-            self.channels,
+            self.names or self.channels,
             strict=self.priority == "strict",
             labels=self.labels,
         )
@@ -168,6 +183,14 @@ def solve_setup(options: SolveOptions, current: State) -> tuple[SolveSetup, list
         for name, url in custom.items()
         if url in channels
     ]
+    configured = active()
+    if solver != "conda":
+        resolved = resolved_note([c for c in named if c not in custom], channels)
+        notes += [resolved] if resolved else []
+        if configured.offline:
+            notes.append(
+                f"offline ({configured.origin}): local channels and cache only"
+            )
     priority = options.channel_priority
     if priority is None and solver != "conda":
         priority = "flexible"  # conda's default; the conda backend reads .condarc
@@ -179,6 +202,9 @@ def solve_setup(options: SolveOptions, current: State) -> tuple[SolveSetup, list
         virtual_packages=options.virtual_packages,
         timeout=options.timeout,
         labels={channel_name(url): name for name, url in custom.items()},
+        offline=configured.offline,
+        add_pip=configured.add_pip,
+        names=tuple(named),
     )
     return setup, notes
 

@@ -17,11 +17,11 @@ from __future__ import annotations
 import enum
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from ..constants import DEFAULT_BATCH_TIMEOUT
-from ..models import Record
+from ..models import Record, channel_name
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -129,11 +129,13 @@ class JobResult:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> JobResult:
-        """Inverse of :meth:`to_json`."""
+        """Inverse of :meth:`to_json`; a record's channel is named here, from
+        its URL, with this process's channel configuration (the worker's may
+        not know the user's ``channel_alias``)."""
         failure = None if data.get("ok") else FailureKind(data.get("error", "solve"))
         return cls(
             label=str(data.get("label", "")),
-            records=tuple(Record.from_repodata(d) for d in data.get("records") or ()),
+            records=tuple(_named(d) for d in data.get("records") or ()),
             failure=failure,
             message=str(data.get("message", "")),
             conflicts=tuple(map(str, data.get("conflicts") or ())),
@@ -211,6 +213,15 @@ class SolveRequest:
             add_pip=bool(data.get("add_pip", True)),
             workdir=data.get("workdir") or None,
         )
+
+
+def _named(data: Mapping[str, Any]) -> Record:
+    record = Record.from_repodata(data)
+    url = data.get("url")
+    if not isinstance(url, str) or "://" not in url:
+        return record
+    channel = channel_name(url)
+    return record if channel == record.channel else replace(record, channel=channel)
 
 
 @dataclass
