@@ -182,6 +182,16 @@ def test_read_condarc_merges_the_search_path_as_conda_does(tmp_path):
     assert str(home / ".condarc") in names.origin
 
 
+def test_only_condarc_names_are_read(tmp_path):
+    """conda reads ``$CONDARC`` only when it is named .condarc, condarc, *.yml."""
+    home = tmp_path / "home"
+    home.mkdir()
+    other = _write(tmp_path / "myrc", "channels: [zz]\n")
+    assert list(search_files({"CONDARC": str(other)}, home)) == []
+    named = _write(tmp_path / "condarc", "channels: [zz]\n")
+    assert read_condarc({"CONDARC": str(named)}, home).channels == ("zz",)
+
+
 def test_environment_variables_come_last(tmp_path):
     home = tmp_path / "home"
     _write(home / ".condarc", "channels: [forge]\noffline: true\n")

@@ -55,13 +55,22 @@ def _conda_prefix(tmp_path, root):
     """A prefix as conda writes it with the alias: URLs in conda-meta, the
     channel's name in the history's package lines and a ``forge::`` spec."""
     url = (root / "forge").as_uri()
-    steps = solve_steps([["python=3.12", "numpy<2"]], channels=(url,))
+    previous = use(ChannelConfig())  # records keep their URLs
+    try:
+        steps = solve_steps([["python=3.12", "numpy<2"]], channels=(url,))
+    finally:
+        use(previous)
     prefix = write_prefix(tmp_path / "env", steps)
-    history = prefix / "conda-meta" / "history"
-    text = history.read_text().replace(url.rstrip("/") + "/", "forge/")
+    meta = prefix / "conda-meta"
+    assert (
+        f'"channel": "{url}"'
+        in (meta / "python-3.12.13-hd63d673_0_cpython.json").read_text()
+    )
+    history = meta / "history"
+    text = history.read_text().replace(url + "/", "forge/")
     text = text.replace("'numpy<2'", "'forge::numpy<2'")
     history.write_text(text)
-    assert "forge/linux-64::numpy-1.26.4" in text
+    assert "+forge/linux-64::numpy-1.26.4" in text and url not in text
     return prefix
 
 
@@ -91,3 +100,22 @@ def test_names_resolve_to_the_mirror_and_the_solve_runs_offline(tmp_path, mirror
     ]
     assert switched == []
     assert "-c forge" in proposal.commands[0]
+
+
+def test_without_the_condarc_the_installed_urls_serve(tmp_path, mirror):
+    """Read on a machine without that ``.condarc``: the channels are the URLs
+    in conda-meta, and ``forge::numpy<2`` goes to the one named ``…/forge``."""
+    prefix = _conda_prefix(tmp_path, mirror)
+    previous = use(ChannelConfig())
+    try:
+        current = read_state(str(prefix))
+        mirror_url = (mirror / "forge").as_uri()
+        assert {r.channel for r in current} == {mirror_url}
+        options = SolveOptions(
+            install=("pandas",), batch=True, virtual_packages=VIRTUAL, timeout=120
+        )
+        proposal = propose(options, current)
+    finally:
+        use(previous)
+    assert proposal.batch is not None, proposal.notes
+    assert proposal.batch.get("numpy").version.startswith("1.")

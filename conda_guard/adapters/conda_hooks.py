@@ -329,19 +329,21 @@ def with_batch(
 def batch_state(
     before: State, settings: GuardSettings, request: CondaRequest
 ) -> tuple[State | None, list[str]]:
-    """A one-shot solve of the history specs plus this request (rattler, worker)."""
-    import importlib.util
+    """A one-shot solve of the history specs plus this request.
+
+    conda's configured solver (conda-libmamba-solver, classic, rattler …)
+    runs it in the solve worker over this command's channels, with its
+    ``offline``, channel priority, repodata and package cache settings, so it
+    reads what conda read (a mirror under ``channel_alias``, offline).
+    """
+    import sys
     from dataclasses import replace
 
     from conda.base.context import context
 
     from .. import solve
+    from .conda_channels import worker_settings
 
-    if importlib.util.find_spec("rattler") is None:
-        return None, ["batch solve skipped: py-rattler is not installed"]
-    channels = [solve.channel_url(c) for c in context.channels]
-    if context.offline and not all(c.startswith("file:") for c in channels):
-        return None, ["batch solve skipped: conda is offline"]
     command, specs = request.command, request.typed
     update_all = command == "update" and request.update_all
     plan = solve.plan_solves(
@@ -352,10 +354,15 @@ def batch_state(
     )
     priority = getattr(context.channel_priority, "value", context.channel_priority)
     setup = solve.SolveSetup(
-        channels=tuple(channels),
+        channels=tuple(context.channels),
         platform=context.subdir,
+        solver="conda",
         priority=str(priority).lower(),
         timeout=settings.batch_timeout,
+        python=sys.executable,
+        offline=bool(context.offline),
+        add_pip=bool(context.add_pip_as_python_dependency),
+        conda_env=worker_settings(),
     )
     plan = replace(plan, mode="batch")
     proposal = solve.propose_plan(before, plan, setup, batch=True)

@@ -151,8 +151,12 @@ class _Slot:
 
 
 def begin(command: str, overrides: dict[str, Any] | None = None) -> GuardRun:
-    """Start the run of a conda command (ending the previous one)."""
+    """Start the run of a conda command (ending the previous one); channels are
+    named by conda from here on (:func:`conda_channels.install`)."""
+    from . import conda_channels
+
     run = GuardRun(command=command, overrides=dict(overrides or {}))
+    conda_channels.install()
     with _Slot.lock:
         _Slot.run = run
     return run
@@ -161,9 +165,8 @@ def begin(command: str, overrides: dict[str, Any] | None = None) -> GuardRun:
 def current() -> GuardRun:
     """The run of the current command (a new, unnamed one without a command)."""
     with _Slot.lock:
-        if _Slot.run is None:
-            _Slot.run = GuardRun()
-        return _Slot.run
+        run = _Slot.run
+    return run if run is not None else begin("")
 
 
 def end() -> None:

@@ -30,7 +30,7 @@ from ..solve.unsat import explain_unsat, map_to_requested
 from .conda_records import record_from_package_record
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Sequence
+    from collections.abc import Callable, Iterable, Mapping, Sequence
 
     from ..solve.protocol import Job
 
@@ -81,8 +81,10 @@ class CondaSolver:
         prefix: str | None = None,
         offline: bool = False,
         workdir: str | None = None,
+        conda_env: Mapping[str, str] | None = None,
     ) -> None:
         target = next((p for p in platforms if p != "noarch"), "noarch")
+        os.environ.update(conda_env or {})  # the parent command's settings
         self.notes = _configure(channel_priority, virtual_packages, target)
         if offline:  # conda's own switch (also set by `conda ... --offline`)
             os.environ["CONDA_OFFLINE"] = "true"

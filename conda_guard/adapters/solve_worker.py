@@ -53,6 +53,7 @@ def make_solver(request: SolveRequest) -> SolverBackend:
             prefix=request.prefix,
             offline=request.offline,
             workdir=request.workdir,
+            conda_env=request.conda_env,
         )
     raise ValueError(f"unknown solver backend {request.solver!r}")
 

@@ -6,7 +6,8 @@ machine: the files of conda's search path (``conda/base/constants.py``
 ``$XDG_CONFIG_HOME/conda/.condarc``, ``~/.config/conda/.condarc``,
 ``~/.conda/.condarc``, ``~/.condarc``, ``$CONDA_PREFIX/.condarc``,
 ``$CONDARC``, each also as ``condarc`` and a ``condarc.d/`` directory of
-``*.yml``/``*.yaml`` files), merged the way conda merges them (a later file
+``*.yml``/``*.yaml`` files; a file named otherwise is not read, as in conda),
+merged the way conda merges them (a later file
 wins a value; lists put the later file's entries first; maps merge), then
 ``CONDA_CHANNELS``, ``CONDA_CHANNEL_ALIAS``, ``CONDA_OFFLINE`` and
 ``CONDA_ADD_PIP_AS_PYTHON_DEPENDENCY``. Only the keys that name channels are
@@ -97,8 +98,10 @@ def search_files(
         kind = path_kind(path)
         if kind == "dir":
             found = sorted(p for p in path.iterdir() if p.suffix in (".yml", ".yaml"))
-        elif kind == "file":
-            found = [path]
+        elif kind == "file" and (
+            path.name in (".condarc", "condarc") or path.suffix in (".yml", ".yaml")
+        ):
+            found = [path]  # conda reads no other file name
         else:
             found = []
         for file in found:

@@ -91,21 +91,27 @@ def resolved_note(named: Sequence[str], urls: Sequence[str]) -> str | None:
     return f"channels read from: {'; '.join(parts)} (after {names.origin})"
 
 
-def solver_spec(spec: str) -> str:
+def solver_spec(spec: str, sources: Sequence[str] = ()) -> str:
     """``forge::numpy`` → ``<the URL of forge>::numpy`` for rattler.
 
     rattler resolves a channel name in a spec with its own alias
     (``conda.anaconda.org``), not the user's: a spec naming a channel under a
-    mirror alias would match nothing. A multichannel (``defaults::``) cannot
-    be one URL: its channel is dropped (the channels given still hold).
+    mirror alias would match nothing. The URL is the one of ``sources`` (the
+    solve's channels) that is that channel (:meth:`ChannelNames.same`: also a
+    mirror this configuration does not know), else the configured one. A
+    multichannel (``defaults::``) cannot be one URL: its channel is dropped
+    (the channels given still hold).
     """
     head, sep, rest = spec.partition("::")
     if not sep or has_scheme(head) or not head.strip():
         return spec
     channel = strip_url(head.strip())
     names = active()
-    urls = names.base_urls(channel)
-    if channel in names.multichannels() or len(urls) != 1:
+    if channel in names.multichannels():
+        return rest
+    given = [u for u in sources if names.same(channel, u)]
+    urls = given[:1] or list(names.base_urls(channel))
+    if len(urls) != 1:
         return rest
     subdir = head.strip().rstrip("/").rsplit("/", 1)[-1]
     suffix = f"/{subdir}" if subdir in SUBDIRS and "/" in head else ""

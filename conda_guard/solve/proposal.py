@@ -88,6 +88,8 @@ class SolveSetup:
     add_pip: bool = True
     #: the channels as the user names them (for the one-shot command)
     names: tuple[str, ...] = ()
+    #: conda settings for the conda backend (:attr:`SolveRequest.conda_env`)
+    conda_env: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def where(self) -> str:
@@ -101,8 +103,10 @@ class SolveSetup:
             jobs = [
                 replace(
                     job,
-                    specs=tuple(solver_spec(s) for s in job.specs),
-                    constraints=tuple(solver_spec(s) for s in job.constraints),
+                    specs=tuple(solver_spec(s, self.channels) for s in job.specs),
+                    constraints=tuple(
+                        solver_spec(s, self.channels) for s in job.constraints
+                    ),
                 )
                 for job in jobs
             ]
@@ -118,6 +122,7 @@ class SolveSetup:
             python=self.python,
             offline=self.offline,
             add_pip=self.add_pip,
+            conda_env=self.conda_env,
         )
 
     def one_shot(self, current: State, plan: Plan) -> str:

@@ -154,7 +154,9 @@ class SolveRequest:
     network (conda's ``offline``). ``add_pip``: ``pip`` is a dependency of
     ``python`` (conda's ``add_pip_as_python_dependency``, true by default).
     ``workdir`` is the worker's private temporary directory (set by the
-    parent, :func:`conda_guard.solve.worker.run_worker`).
+    parent, :func:`conda_guard.solve.worker.run_worker`). ``conda_env``: conda
+    settings (``CONDA_*`` variables) the conda backend applies, for what the
+    parent's command line changed.
     """
 
     solver: str = "rattler"
@@ -169,6 +171,8 @@ class SolveRequest:
     offline: bool = False
     add_pip: bool = True
     workdir: str | None = None
+    #: ``CONDA_*`` variables the conda backend sets before reading its context
+    conda_env: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def platforms(self) -> tuple[str, ...]:
@@ -190,6 +194,7 @@ class SolveRequest:
             "prefix": self.prefix,
             "offline": self.offline,
             "add_pip": self.add_pip,
+            "conda_env": dict(self.conda_env),
             "jobs": [
                 {**job.to_json(), "timeout": job.timeout or self.timeout}
                 for job in self.jobs
@@ -212,6 +217,11 @@ class SolveRequest:
             offline=bool(data.get("offline", False)),
             add_pip=bool(data.get("add_pip", True)),
             workdir=data.get("workdir") or None,
+            conda_env={
+                str(k): str(v)
+                for k, v in dict(data.get("conda_env") or {}).items()
+                if str(k).startswith("CONDA_")
+            },
         )
 
 
