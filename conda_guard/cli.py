@@ -317,6 +317,8 @@ def run(args: argparse.Namespace) -> int:
     from .recovery.commands import COMMANDS as RECOVERY
 
     try:
+        if getattr(args, "condarc", False):
+            _use_condarc()
         return {**COMMANDS, **RECOVERY}[args.command](args)
     except GuardError as exc:
         print(f"conda-guard: error: {_message(exc)}", file=sys.stderr)
@@ -341,6 +343,14 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_INTERNAL
 
 
+def _use_condarc() -> None:
+    """Name channels with the ``.condarc`` files conda would read here."""
+    from .channel_names import ChannelConfig, use
+    from .readers.condarc import read_condarc
+
+    use(ChannelConfig(read_condarc()))
+
+
 def _quiet_stdout() -> None:
     """After a closed pipe, keep Python from failing again when it flushes stdout."""
     try:
@@ -357,6 +367,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse: --help (0) or usage errors (2)
         return int(exc.code or 0) if isinstance(exc.code, int) else EXIT_USAGE
+    args.condarc = True  # name channels as conda does here (inside conda: conda's)
     return run(args)
 
 

@@ -30,10 +30,14 @@ def policy_from_args(args: argparse.Namespace) -> Policy:
     ``--show-info``.
 
     JSON is for programs: it carries every finding, info included. An
-    ``--allow`` value that is not a package name or match spec is a
-    :class:`UsageError` (it would otherwise allow nothing, silently).
+    ``--allow`` value that is not a package name or match spec, and an
+    ``--ignore`` value that names no rule, are a :class:`UsageError` (they
+    would otherwise allow or ignore nothing, silently).
     """
     from .matchspec import MatchSpec
+    from .policy import check_rule_ids
+
+    check_rule_ids(args.ignore or (), "--ignore")
 
     for item in args.allow or ():
         try:

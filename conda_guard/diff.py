@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .channel_names import active as active_channels
 from .models import Change, ChangeKind
 from .version import InvalidVersion, parse_version
 
@@ -46,8 +47,15 @@ def same_package(before: Record, after: Record) -> bool:
 
 
 def channels_differ(before: Record, after: Record) -> bool:
-    """True when both channels are known and differ."""
-    return bool(before.channel and after.channel and before.channel != after.channel)
+    """True when both channels are known and are not one channel.
+
+    One channel under two names is no move: a history's ``defaults`` and
+    conda-meta's ``pkgs/main``, an alias's name and its URL
+    (:meth:`conda_guard.channel_names.ChannelNames.same`).
+    """
+    if not (before.channel and after.channel) or before.channel == after.channel:
+        return False
+    return not active_channels().same(before.channel, after.channel)
 
 
 def variant_changes(

@@ -17,6 +17,7 @@ import functools
 import re
 from typing import TYPE_CHECKING
 
+from .channel_names import active as active_channels
 from .models import channel_name
 from .version import InvalidVersion, VersionSpec
 
@@ -361,7 +362,7 @@ class MatchSpec:
         # a record read from a format that lacks the channel or subdir (an
         # env export, a bare explicit file name) is not rejected for it
         if self.channel is not None and record.channel:
-            if channel_name(record.channel) != self.channel:
+            if not active_channels().same(record.channel, self.channel):
                 return False
         if self.subdir is not None and record.subdir and record.subdir != self.subdir:
             return False

@@ -14,6 +14,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .channel_names import active as active_channels
 from .constants import SeverityName
 
 if TYPE_CHECKING:
@@ -59,48 +60,12 @@ def channel_name(channel: str | None) -> str:
 
     ``https://conda.anaconda.org/conda-forge/linux-64`` → ``conda-forge``;
     ``https://repo.anaconda.com/pkgs/main`` → ``pkgs/main``;
-    ``conda-forge/linux-64`` → ``conda-forge``; a ``file://`` URL keeps its path
-    without the subdir.
+    ``conda-forge/linux-64`` → ``conda-forge``; a URL under the configured
+    ``channel_alias`` or a ``custom_channels`` location → its name; another
+    ``file://`` URL keeps its path without the subdir. The configuration is
+    :func:`conda_guard.channel_names.active` (conda's, inside conda).
     """
-    if not channel:
-        return ""
-    ch = channel.strip().rstrip("/")
-    for sub in _SUBDIR_SUFFIXES:
-        if ch.endswith("/" + sub):
-            ch = ch[: -len(sub) - 1]
-            break
-    if ch.startswith("file://"):
-        return ch
-    if "://" in ch:
-        rest = ch.split("://", 1)[1]
-        host, _, path = rest.partition("/")
-        if host in ("repo.anaconda.com", "repo.continuum.io") and path.startswith(
-            "pkgs/"
-        ):
-            return path
-        # conda.anaconda.org/<channel>, prefix.dev/<channel>, mirrors ...
-        return path or host
-    return ch
-
-
-_SUBDIR_SUFFIXES = (
-    "noarch",
-    "linux-64",
-    "linux-aarch64",
-    "linux-ppc64le",
-    "linux-s390x",
-    "linux-32",
-    "linux-armv7l",
-    "linux-armv6l",
-    "osx-64",
-    "osx-arm64",
-    "win-64",
-    "win-32",
-    "win-arm64",
-    "emscripten-wasm32",
-    "wasi-wasm32",
-    "zos-z",
-)
+    return active_channels().name_of(channel)
 
 
 @dataclass(frozen=True, slots=True)

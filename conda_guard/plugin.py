@@ -31,6 +31,10 @@ if TYPE_CHECKING:
 #: command hooks: ``env create`` is ``create``, ``env update`` ``env_update``)
 GUARDED_COMMANDS = frozenset({"install", "update", "remove", "create", "env_update"})
 
+#: commands that only read an environment: a bad ``plugins.guard_*`` value is
+#: one warning there (not ``config``, which is how it gets fixed)
+READING_COMMANDS = frozenset({"list", "info", "doctor", "export", "env_export"})
+
 
 def _post_solve(
     repodata_fn: str,
@@ -54,6 +58,12 @@ def _pre_solve(
     from .adapters.conda_hooks import pre_solve
 
     pre_solve(specs_to_add, specs_to_remove)
+
+
+def _check_settings(command: str) -> None:
+    from .adapters.conda_hooks import check_settings
+
+    check_settings(command)
 
 
 def _post_command(command: str) -> None:
@@ -96,12 +106,19 @@ def conda_post_solves() -> Iterable[CondaPostSolve]:
 
 @plugins.hookimpl
 def conda_pre_commands() -> Iterable[CondaPreCommand]:
-    """Start the guard's run of a command; check ``install --revision N`` (no solve);
-    say before ``conda clean`` which generations it would make unrestorable."""
+    """Start the guard's run of a command (its settings checked); check
+    ``install --revision N`` (no solve); say before ``conda clean`` which
+    generations it would make unrestorable; warn about a bad setting before
+    commands that only read."""
     yield CondaPreCommand(
         name="conda-guard", action=_pre_command, run_for=set(GUARDED_COMMANDS)
     )
     yield CondaPreCommand(name="conda-guard-clean", action=_clean, run_for={"clean"})
+    yield CondaPreCommand(
+        name="conda-guard-settings",
+        action=_check_settings,
+        run_for=set(READING_COMMANDS),
+    )
 
 
 @plugins.hookimpl

@@ -123,11 +123,73 @@ def decide(findings: Iterable[Finding], policy: Policy) -> Decision:
     return Decision(tuple(blocking), tuple(passing))
 
 
-def split_accept(values: Iterable[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """``--accept`` values → (rule ids, package names or specs)."""
+def unknown_rule(value: str) -> str:
+    """Why ``value`` is no rule id: a did-you-mean and the list of rule ids."""
+    import difflib
+
     from .rules import RULE_IDS
 
-    values = tuple(values)
-    rules = tuple(v for v in values if v in RULE_IDS)
-    packages = tuple(v for v in values if v not in RULE_IDS)
-    return rules, packages
+    ids = sorted(RULE_IDS)
+    near = difflib.get_close_matches(value.lower().replace("_", "-"), ids, n=1)
+    hint = f"did you mean {near[0]}? " if near else ""
+    return f"no rule has this id ({hint}rule ids: {', '.join(ids)})"
+
+
+def check_rule_ids(values: Iterable[str], option: str = "--ignore") -> None:
+    """Raise :class:`UsageError` for a value that names no rule."""
+    from .exceptions import UsageError
+    from .rules import RULE_IDS
+
+    for value in values:
+        if value not in RULE_IDS:
+            raise UsageError(f"{option} {value!r}: {unknown_rule(value)}")
+
+
+def split_accept(values: Iterable[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``--accept`` values → (rule ids, package names or specs).
+
+    A rule id is one of :data:`~conda_guard.rules.RULE_IDS`; anything else
+    must parse as a match spec (else :class:`UsageError`). Whether a bare name
+    names a package can only be told once the transaction is known:
+    :func:`check_accepted_packages`.
+    """
+    from .exceptions import UsageError
+    from .matchspec import MatchSpec
+    from .rules import RULE_IDS
+
+    rules: list[str] = []
+    packages: list[str] = []
+    for value in (v.strip() for v in values):
+        if value in RULE_IDS:
+            rules.append(value)
+            continue
+        try:
+            MatchSpec.parse(value)
+        except ValueError as exc:
+            raise UsageError(
+                f"--accept {value!r}: not a rule id, nor a package spec ({exc})"
+            ) from None
+        packages.append(value)
+    return tuple(rules), tuple(packages)
+
+
+def check_accepted_packages(values: Iterable[str], names: Iterable[str]) -> None:
+    """An ``--accept`` package value must name a package of the transaction.
+
+    ``names`` are the package names before and after it. A bare name (no
+    version, build or channel) that is none of them is taken for a mistyped
+    rule id: :class:`UsageError` with the rule ids. A spec with constraints
+    (``'openssl >=3'``) is a package spec whatever it names.
+    """
+    from .exceptions import UsageError
+    from .matchspec import MatchSpec
+
+    known = set(names)
+    for value in values:
+        spec = MatchSpec.parse(value)
+        if spec.name in known or value.strip().lower() != spec.name:
+            continue
+        raise UsageError(
+            f"--accept {value!r}: no package of this transaction has this name, "
+            f"and {unknown_rule(value)}"
+        )

@@ -153,3 +153,22 @@ def guard_hooks_registered() -> bool:
 
     names = {h.name for h in context.plugin_manager.get_hook_results("post_solves")}
     return "conda-guard" in names
+
+
+class Refusal:
+    """The guard's refusal inside conda's ``CondaMultiError`` (``.value``)."""
+
+    def __init__(self, info: Any) -> None:
+        errors = list(info.value.errors)
+        assert [type(e).__name__ for e in errors] == ["GuardBlockedError"], errors
+        self.value = errors[0]
+
+
+def refusal(info: Any) -> Refusal:
+    """``exc = refusal(exc)``: the ``GuardBlockedError`` a refusal wraps.
+
+    conda wraps what a pre-transaction action refuses in a
+    ``CondaMultiError``; the guard's other refusals are wrapped the same way
+    (one ``--json`` shape).
+    """
+    return Refusal(info)

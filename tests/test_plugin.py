@@ -85,6 +85,7 @@ print(json.dumps({"loaded": loaded, "hooks": hooks, "after_hooks": after_hooks})
 """
 
 COMMANDS = ["create", "env_update", "install", "remove", "update"]
+READING = ["doctor", "env_export", "export", "info", "list"]
 
 HEAVY = (
     "conda_guard.rules",
@@ -131,7 +132,11 @@ def test_hooks_register_without_loading_the_core(stub_conda: Path):
     data = json.loads(proc.stdout)
     assert data["hooks"] == {
         "post_solves": ["conda-guard"],
-        "pre_commands": [["conda-guard", COMMANDS], ["conda-guard-clean", ["clean"]]],
+        "pre_commands": [
+            ["conda-guard", COMMANDS],
+            ["conda-guard-clean", ["clean"]],
+            ["conda-guard-settings", READING],
+        ],
         "pre_solves": ["conda-guard"],
         "post_commands": [["conda-guard", COMMANDS]],
         "subcommands": ["guard"],

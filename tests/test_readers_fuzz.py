@@ -8,6 +8,7 @@ several platforms or environments and none chosen.
 
 from __future__ import annotations
 
+import atexit
 import json
 import shutil
 import tempfile
@@ -23,6 +24,8 @@ from conda_guard.readers.history import parse_history_text
 from conda_guard.readers.yaml_loader import load_yaml_text
 
 _DIR = Path(tempfile.mkdtemp(prefix="conda-guard-fuzz-"))
+# an xdist worker imports this module without running its tests (no fixture)
+atexit.register(shutil.rmtree, _DIR, True)
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -448,6 +448,9 @@ def test_history_matching_conda_meta_is_no_warning(tmp_path):
 
 @pytest.mark.parametrize("prefix", [CHEMTOOLS, PY313T, PY27], ids=lambda p: p.name)
 def test_streamed_revisions_match_the_parsed_history(prefix):
+    import dataclasses
+
+    from conda_guard.channel_names import active as active_channels
     from conda_guard.readers.history import parse_history
     from conda_guard.readers.prefix import (
         iter_prefix_revisions,
@@ -468,7 +471,13 @@ def test_streamed_revisions_match_the_parsed_history(prefix):
                 dist.version,
                 dist.build,
             )
-            expected[name] = rec if same else dist.to_record()
+            if same:
+                expected[name] = rec
+                continue
+            # the history's channel name, as conda-meta names that channel
+            got = state.records[name].channel
+            assert active_channels().same(dist.channel, got)
+            expected[name] = dataclasses.replace(dist.to_record(), channel=got)
         assert list(state.records) == list(expected)
         assert dict(state.records) == expected
         assert state.explicit == history.requested_specs(upto=n, installed=dists)

@@ -210,7 +210,7 @@ def test_one_shot_command_and_channels():
         " --strict-channel-priority python=3.12 'numpy>=2'"
     )
     assert channel_url("pkgs/main") == "https://repo.anaconda.com/pkgs/main"
-    assert channel_url("conda-forge") == "conda-forge"
+    assert channel_url("conda-forge") == "https://conda.anaconda.org/conda-forge"
     assert channel_url("/srv/chan").startswith("file:///")
 
 
@@ -375,7 +375,7 @@ def test_solver_channels():
     assert solver_channels(["defaults", "conda-forge", "pkgs/main"], "rattler") == [
         "https://repo.anaconda.com/pkgs/main",
         "https://repo.anaconda.com/pkgs/r",
-        "conda-forge",
+        "https://conda.anaconda.org/conda-forge",
     ]
     assert solver_channels(["defaults", "conda-forge"], "conda") == [
         "defaults",

@@ -43,10 +43,38 @@ if TYPE_CHECKING:
 
 
 def pre_command(command: str) -> None:
-    """Start this command's run; ``install --revision N`` is checked here."""
+    """Start this command's run; ``install --revision N`` is checked here.
+
+    The settings are read (and so checked) first: a bad ``plugins.guard_*``
+    value stops the command before conda solves anything.
+    """
     run = conda_run.begin(command)
+    run.settings()
     if command == "install":
         check_revision(run)
+
+
+def check_settings(command: str) -> None:
+    """Commands that only read (``conda list`` ...): one warning for a bad setting.
+
+    They do not need the guard, so they go on; the warning says that the
+    commands that change an environment will stop until the value is fixed.
+    """
+    import sys
+
+    from conda.exceptions import CondaError
+
+    from .conda_settings import read_settings
+
+    try:
+        read_settings()
+    except CondaError as exc:
+        text = " ".join(str(exc).split())
+        print(
+            f"conda-guard: warning: {text}. conda install, update, remove and "
+            "create stop until it is fixed (conda config --show-sources).",
+            file=sys.stderr,
+        )
 
 
 def pre_solve(
@@ -79,7 +107,7 @@ def post_solve(
     if prefix:
         key = conda_run.transaction_key(unlink_precs, link_precs)
         run.mark_checked(prefix, key, will_link=not context.dry_run)
-    guard(
+    refuse_as_conda_does(
         settings,
         lambda: transaction_outcome(run, settings, prefix, unlink_precs, link_precs),
     )
@@ -97,7 +125,29 @@ def check_revision(run: GuardRun) -> None:
         return
     prefix = context.target_prefix
     run.mark_checked(prefix, None, will_link=not context.dry_run)
-    guard(settings, lambda: revision_outcome(run, settings, prefix, request))
+    refuse_as_conda_does(
+        settings, lambda: revision_outcome(run, settings, prefix, request)
+    )
+
+
+def refuse_as_conda_does(
+    settings: GuardSettings, build: Callable[[], Outcome | None]
+) -> None:
+    """:func:`guard`, with a refusal in the shape of the link-time one.
+
+    conda wraps what a pre-transaction action refuses in a
+    ``CondaMultiError``; a refusal here is wrapped the same way, so that
+    ``--json`` gives one shape (``errors[0]`` is the ``GuardBlockedError``)
+    whenever the guard refuses.
+    """
+    from conda import CondaMultiError
+
+    from .conda_errors import GuardBlockedError
+
+    try:
+        guard(settings, build)
+    except GuardBlockedError as exc:
+        raise CondaMultiError([exc]) from exc
 
 
 def guard(settings: GuardSettings, build: Callable[[], Outcome | None]) -> None:
@@ -110,14 +160,19 @@ def guard(settings: GuardSettings, build: Callable[[], Outcome | None]) -> None:
     from conda.exceptions import CondaError
 
     from ..exceptions import GuardError
-    from .conda_errors import GuardBlockedError, GuardInputError, GuardInternalError
+    from .conda_errors import (
+        GuardBlockedError,
+        GuardInputError,
+        GuardInternalError,
+        GuardUsageError,
+    )
     from .conda_report import act, report_skipped
 
     try:
         outcome = build()
         if outcome is not None:
             act(outcome, settings)
-    except GuardBlockedError:
+    except (GuardBlockedError, GuardUsageError):
         raise
     except Exception as exc:  # a failure of the check never decides in open mode
         if settings.on_error is not OnError.CLOSED:
@@ -162,6 +217,7 @@ def transaction_outcome(
     request = run.request()
     before = read_before(prefix)
     after = state_after(before, unlink_precs, link_precs, requested=request.requested())
+    check_accepted(run, before, after)
     analysis = analyze(before, after, policy=settings.policy())
     analysis = with_batch(analysis, settings, request)
     return Outcome(
@@ -185,6 +241,7 @@ def revision_outcome(
     assert request.revision is not None
     before = read_before(prefix)
     after = read_prefix_revision(prefix, request.revision)
+    check_accepted(run, before, after)
     analysis = analyze(before, after, policy=settings.policy())
     quoted = shlex.quote(prefix)
     return Outcome(
@@ -195,6 +252,20 @@ def revision_outcome(
         frozen_blocks=frozen_blocks(before, analysis, settings, request),
         strict=run.strict,
     )
+
+
+def check_accepted(run: GuardRun, before: State, after: State) -> None:
+    """``--accept NAME``: NAME must be a package of the transaction (else exit 2)."""
+    if not run.accepted:
+        return
+    from ..exceptions import UsageError
+    from ..policy import check_accepted_packages
+    from .conda_errors import GuardUsageError
+
+    try:
+        check_accepted_packages(run.accepted, [*before.records, *after.records])
+    except UsageError as exc:
+        raise GuardUsageError(str(exc)) from exc
 
 
 def frozen_blocks(
@@ -258,19 +329,21 @@ def with_batch(
 def batch_state(
     before: State, settings: GuardSettings, request: CondaRequest
 ) -> tuple[State | None, list[str]]:
-    """A one-shot solve of the history specs plus this request (rattler, worker)."""
-    import importlib.util
+    """A one-shot solve of the history specs plus this request.
+
+    conda's configured solver (conda-libmamba-solver, classic, rattler …)
+    runs it in the solve worker over this command's channels, with its
+    ``offline``, channel priority, repodata and package cache settings, so it
+    reads what conda read (a mirror under ``channel_alias``, offline).
+    """
+    import sys
     from dataclasses import replace
 
     from conda.base.context import context
 
     from .. import solve
+    from .conda_channels import worker_settings
 
-    if importlib.util.find_spec("rattler") is None:
-        return None, ["batch solve skipped: py-rattler is not installed"]
-    channels = [solve.channel_url(c) for c in context.channels]
-    if context.offline and not all(c.startswith("file:") for c in channels):
-        return None, ["batch solve skipped: conda is offline"]
     command, specs = request.command, request.typed
     update_all = command == "update" and request.update_all
     plan = solve.plan_solves(
@@ -281,10 +354,15 @@ def batch_state(
     )
     priority = getattr(context.channel_priority, "value", context.channel_priority)
     setup = solve.SolveSetup(
-        channels=tuple(channels),
+        channels=tuple(context.channels),
         platform=context.subdir,
+        solver="conda",
         priority=str(priority).lower(),
         timeout=settings.batch_timeout,
+        python=sys.executable,
+        offline=bool(context.offline),
+        add_pip=bool(context.add_pip_as_python_dependency),
+        conda_env=worker_settings(),
     )
     plan = replace(plan, mode="batch")
     proposal = solve.propose_plan(before, plan, setup, batch=True)

@@ -145,9 +145,14 @@ def warning_text(outcome: Outcome, settings: GuardSettings) -> str:
         lines = _summary_lines(outcome)
     if outcome.details:
         lines.append(f"  Details: {outcome.details}")
-    lines.append(
-        "  To refuse such changes: conda config --set plugins.guard_mode block"
-    )
+    if settings.mode is GuardMode.BLOCK:  # these findings are below guard_fail_on
+        lines.append(
+            f"  Not refused: below '{settings.fail_on}' (plugins.guard_fail_on)."
+        )
+    else:
+        lines.append(
+            "  To refuse such changes: conda config --set plugins.guard_mode block"
+        )
     return "\n".join(lines) + "\n\n"
 
 

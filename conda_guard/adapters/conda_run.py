@@ -72,6 +72,9 @@ class GuardRun:
     #: (prefix, transaction key) of the transaction the solve-time check saw;
     #: key None: the ``--revision`` check saw the prefix
     checked: tuple[str, frozenset[str] | None] | None = None
+    #: ``--accept`` values taken as packages: each must name one of the
+    #: transaction (checked when it is known, ``policy.check_accepted_packages``)
+    accepted: tuple[str, ...] = ()
 
     @property
     def strict(self) -> bool:
@@ -148,8 +151,12 @@ class _Slot:
 
 
 def begin(command: str, overrides: dict[str, Any] | None = None) -> GuardRun:
-    """Start the run of a conda command (ending the previous one)."""
+    """Start the run of a conda command (ending the previous one); channels are
+    named by conda from here on (:func:`conda_channels.install`)."""
+    from . import conda_channels
+
     run = GuardRun(command=command, overrides=dict(overrides or {}))
+    conda_channels.install()
     with _Slot.lock:
         _Slot.run = run
     return run
@@ -158,9 +165,8 @@ def begin(command: str, overrides: dict[str, Any] | None = None) -> GuardRun:
 def current() -> GuardRun:
     """The run of the current command (a new, unnamed one without a command)."""
     with _Slot.lock:
-        if _Slot.run is None:
-            _Slot.run = GuardRun()
-        return _Slot.run
+        run = _Slot.run
+    return run if run is not None else begin("")
 
 
 def end() -> None:

@@ -30,7 +30,7 @@ from ..solve.unsat import explain_unsat, map_to_requested
 from .conda_records import record_from_package_record
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Sequence
+    from collections.abc import Callable, Iterable, Mapping, Sequence
 
     from ..solve.protocol import Job
 
@@ -79,9 +79,16 @@ class CondaSolver:
         channel_priority: str | None = None,
         virtual_packages: Sequence[str] | None = None,
         prefix: str | None = None,
+        offline: bool = False,
+        workdir: str | None = None,
+        conda_env: Mapping[str, str] | None = None,
     ) -> None:
         target = next((p for p in platforms if p != "noarch"), "noarch")
+        os.environ.update(conda_env or {})  # the parent command's settings
         self.notes = _configure(channel_priority, virtual_packages, target)
+        if offline:  # conda's own switch (also set by `conda ... --offline`)
+            os.environ["CONDA_OFFLINE"] = "true"
+        self.workdir = workdir
         from conda.base.context import context, reset_context
 
         reset_context()
@@ -131,7 +138,7 @@ class CondaSolver:
         from conda.base.constants import UpdateModifier
 
         if job.label == "batch" or job.command == "create":
-            with tempfile.TemporaryDirectory(prefix="conda-guard-batch-") as tmp:
+            with tempfile.TemporaryDirectory(prefix="batch-", dir=self.workdir) as tmp:
                 solver = self._solver(str(Path(tmp) / "env"), job.specs, "create")
                 return solver.solve_final_state()
         if not self.prefix:

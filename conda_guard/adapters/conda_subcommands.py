@@ -120,6 +120,9 @@ def execute(argv: Sequence[str] | argparse.Namespace) -> int:
         # conda reads every attribute as a setting: unset (None) ones must go
         given = {k: v for k, v in vars(args).items() if v is not None}
         context.__init__(argparse_args=argparse.Namespace(**given))
+    from .conda_channels import install
+
+    install()  # name channels as conda does (channel_alias, custom_channels …)
     command = getattr(args, "command", None)
     if command in STRICT_HELP:
         return run_strict(args, command)
@@ -151,13 +154,17 @@ def _resolve_prefix(args: argparse.Namespace, command: str | None) -> None:
 
 
 def _solve_defaults(args: argparse.Namespace) -> None:
-    """A dry-run solve uses conda's channels and channel priority unless given."""
+    """A dry-run solve uses conda's solver, channels and channel priority
+    unless given (``--solver rattler`` reads the same channels, resolved by
+    conda's ``Channel``)."""
     from conda.base.context import context
 
     from ..solve import wants_solve
 
     if not wants_solve(args):
         return
+    if getattr(args, "solver", None) is None:
+        args.solver = "conda"
     if not getattr(args, "channel", None):
         args.channel = list(context.channels)
     if getattr(args, "channel_priority", None) is None:
@@ -212,6 +219,7 @@ def _run_strict(args: argparse.Namespace, command: str) -> int:
     if args.guard_fail_on:
         overrides["fail_on"] = SeverityName(args.guard_fail_on)
     with conda_run.strict_run(command, overrides) as run:
+        run.accepted = packages
         if args.guard_batch:
             if not _apply_batch(args, run, command):
                 _say("a one-shot solve gives the environment as it is; nothing to do.")
@@ -238,6 +246,7 @@ def _apply_batch(args: argparse.Namespace, run: GuardRun, command: str) -> bool:
     from conda.base.constants import UpdateModifier
     from conda.base.context import context
 
+    from ..diff import same_package
     from ..exceptions import UsageError
     from .conda_hooks import batch_state, read_before
     from .conda_run import CondaRequest
@@ -252,14 +261,15 @@ def _apply_batch(args: argparse.Namespace, run: GuardRun, command: str) -> bool:
     if batch is None:
         why = "; ".join(notes) or "no solution"
         raise UsageError(f"--batch: the one-shot solve failed ({why})")
-    changed = []
-    for rec in batch:
-        now = current.get(rec.name)
-        key = (rec.version, rec.build, rec.channel)
-        if not rec.pip and (
-            now is None or (now.version, now.build, now.channel) != key
-        ):
-            changed.append(rec)
+    changed = [
+        rec
+        for rec in batch
+        if not rec.pip
+        and (
+            current.get(rec.name) is None
+            or not same_package(current.records[rec.name], rec)
+        )
+    ]
     args.packages = [
         (f"{r.channel}::" if r.channel else "") + f"{r.name}=={r.version}={r.build}"
         for r in changed

@@ -80,6 +80,22 @@ def record_from_rattler(record: Any) -> Record:
     return Record.from_repodata(data)
 
 
+def with_pip(record: Any) -> Any:
+    """conda's ``add_pip_as_python_dependency`` on one rattler record.
+
+    conda (``SubdirData``) appends ``pip`` to the dependencies of ``python``
+    2.x and 3.x when it reads repodata; the same here, in place.
+    """
+    if record.name.normalized != "python" or not str(record.version).startswith(
+        ("2.", "3.")
+    ):
+        return record
+    depends = list(record.depends)
+    if not any(d.split()[0] == "pip" for d in depends if d.strip()):
+        record.depends = [*depends, "pip"]
+    return record
+
+
 def _fn(record: Record) -> str:
     return record.fn or f"{record.name}-{record.version}-{record.build}.conda"
 
@@ -154,6 +170,9 @@ class RattlerSolver:
         *,
         channel_priority: str = "flexible",
         virtual_packages: Sequence[str] | None = None,
+        add_pip: bool = True,
+        offline: bool = False,
+        workdir: str | None = None,
     ) -> None:
         if not channels:
             raise SolveError("no channel to solve against (pass --channel)")
@@ -172,11 +191,21 @@ class RattlerSolver:
             _generic_virtual(*parse_virtual_package(v))
             for v in self.virtual_package_specs
         ]
-        self.gateway = rattler.Gateway()
+        self.add_pip = add_pip
+        self.workdir = workdir
+        self.gateway = self._gateway(offline)
         self.sources = list(self.channels)
         self._found: dict[tuple[str, ...], Any] = {}
         self._originals: dict[str, Record] = {}
         self._extra: str | None = None
+
+    @staticmethod
+    def _gateway(offline: bool) -> Any:
+        """The gateway; offline, it reads local channels and its cache only."""
+        if not offline:
+            return rattler.Gateway()
+        config = rattler.SourceConfig(cache_action="force-cache-only")
+        return rattler.Gateway(default_config=config)
 
     def _virtual_specs(self, given: Sequence[str] | None) -> list[str]:
         if given is not None:
@@ -235,9 +264,18 @@ class RattlerSolver:
         await self._query([url], sorted({r.name for r in missing}))
 
     def _lookup(self, wanted: Sequence[Record]) -> list[Any]:
-        """The RepoDataRecords of installed records (see ``_index_installed``)."""
+        """The RepoDataRecords of installed records (see ``_index_installed``).
+
+        rattler adds ``pip`` to python's dependencies in the repodata it
+        solves from, not in records handed over as locked or pinned: those get
+        it here, as conda's index gives them (:func:`with_pip`).
+        """
         found = (self._found.get(self._key_of(r)) for r in wanted)
-        return [rec for rec in found if rec is not None]
+        records = [rec for rec in found if rec is not None]
+        if self.add_pip:
+            for rec in records:
+                with_pip(rec)
+        return records
 
     def _to_record(self, record: Any) -> Record:
         if self._extra and str(record.channel or "").rstrip("/") == self._extra:
@@ -262,6 +300,8 @@ class RattlerSolver:
             "pinned_packages": pinned,
             "virtual_packages": self.virtual_packages,
             "channel_priority": self.priority,
+            # conda's add_pip_as_python_dependency (default true)
+            "add_pip_as_python_dependency": self.add_pip,
         }
         if job.timeout:
             kwargs["timeout"] = datetime.timedelta(seconds=job.timeout)
@@ -322,7 +362,9 @@ class RattlerSolver:
             return
 
         async def run_all() -> None:
-            with tempfile.TemporaryDirectory(prefix="conda-guard-") as tmp:
+            with tempfile.TemporaryDirectory(
+                prefix="installed-", dir=self.workdir
+            ) as tmp:
                 await self._load(jobs, tmp)
                 for fut in asyncio.as_completed([self._solve(j) for j in jobs]):
                     report(await fut)

@@ -38,6 +38,9 @@ def make_solver(request: SolveRequest) -> SolverBackend:
             request.platforms,
             channel_priority=request.channel_priority or "flexible",
             virtual_packages=request.virtual_packages,
+            add_pip=request.add_pip,
+            offline=request.offline,
+            workdir=request.workdir,
         )
     if request.solver == "conda":
         from .conda_solve import CondaSolver
@@ -48,6 +51,9 @@ def make_solver(request: SolveRequest) -> SolverBackend:
             channel_priority=request.channel_priority,
             virtual_packages=request.virtual_packages,
             prefix=request.prefix,
+            offline=request.offline,
+            workdir=request.workdir,
+            conda_env=request.conda_env,
         )
     raise ValueError(f"unknown solver backend {request.solver!r}")
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 
+from conda_guard.channel_names import on_change
 from conda_guard.exceptions import InputError
 from conda_guard.graph import dep_name
 from conda_guard.models import Record, channel_name
@@ -391,6 +392,9 @@ def iter_revisions(blocks: Iterable[list[str]], path: str) -> Iterator[Revision]
 _new_dist = tuple.__new__
 #: channel text of a package line → (short channel, subdir), filled by _dist
 _CHANNELS: dict[str, tuple[str, str]] = {}
+# the short names follow the channel configuration: forget them when it changes
+on_change(_CHANNELS.clear)
+on_change(split_channel.cache_clear)
 
 
 def _dist(line: str, path: str, number: int, bare: bool = False) -> DistRef:

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from conda_guard.channel_names import active as active_channels
 from conda_guard.exceptions import InputError
 from conda_guard.models import Record, State, channel_name
 from conda_guard.readers.explicit import most_common_subdir, split_package_url
@@ -257,12 +259,50 @@ def read_prefix(
     )
 
 
-def _record_of(dist: DistRef, current: dict[str, Record]) -> Record:
-    """conda-meta's record when it is the same build, else one from the line."""
+def _record_of(
+    dist: DistRef, current: dict[str, Record], names: HistoryChannels
+) -> Record:
+    """conda-meta's record when it is the same build, else one from the line
+    (its channel named as conda-meta names it, :class:`HistoryChannels`)."""
     rec = current.get(dist.name)
     if rec is not None and rec.version == dist.version and rec.build == dist.build:
         return rec
-    return dist.to_record()
+    record = dist.to_record()
+    channel = names.resolve(dist.channel, rec)
+    return record if channel == record.channel else replace(record, channel=channel)
+
+
+class HistoryChannels:
+    """The history's channel names as conda-meta names the same channels.
+
+    conda's history names a channel by its canonical name (``forge`` for
+    ``file:///mirror/forge`` under that ``channel_alias``, ``defaults`` for
+    ``pkgs/main``); conda-meta by its URL. A history name becomes the
+    conda-meta name of the same channel (:meth:`ChannelNames.same`), that of
+    the package's own record first, else the most used one; so a revision
+    state mixes no two names of one channel.
+    """
+
+    def __init__(self, current: dict[str, Record]) -> None:
+        counts: dict[str, int] = {}
+        for rec in current.values():
+            if rec.channel:
+                counts[rec.channel] = counts.get(rec.channel, 0) + 1
+        self.channels = sorted(counts, key=lambda c: -counts[c])
+        self.known: dict[str, str] = {}
+        self.names = active_channels()
+
+    def resolve(self, channel: str, own: Record | None) -> str:
+        """The conda-meta name of the history's ``channel``."""
+        if not channel or channel in self.channels:
+            return channel
+        if own is not None and own.channel and self.names.same(channel, own.channel):
+            return own.channel
+        if channel not in self.known:
+            self.known[channel] = next(
+                (c for c in self.channels if self.names.same(channel, c)), channel
+            )
+        return self.known[channel]
 
 
 def _revision_state(
@@ -299,8 +339,10 @@ def read_prefix_revision(path: str | Path, revision: int) -> State:
     prefix = Path(path)
     current = read_prefix_records(prefix)
     replayed = replay(_prefix_history(prefix, f"revision {revision}"), revision)
+    names = HistoryChannels(current)
     records = {
-        name: _record_of(dist, current) for name, dist in sorted(replayed.dists.items())
+        name: _record_of(dist, current, names)
+        for name, dist in sorted(replayed.dists.items())
     }
     assert replayed.last is not None
     return _revision_state(path, replayed, records, replayed.last.number)
@@ -315,6 +357,7 @@ def iter_prefix_revisions(path: str | Path) -> Iterator[tuple[Revision, State]]:
     """
     prefix = Path(path)
     current = read_prefix_records(prefix)
+    names = HistoryChannels(current)
     records: dict[str, Record] = {}
     for rev, replayed in iter_replay(_prefix_history(prefix, "revisions")):
         if rev.full:
@@ -322,7 +365,7 @@ def iter_prefix_revisions(path: str | Path) -> Iterator[tuple[Revision, State]]:
         for dist in rev.removed:
             records.pop(dist.name, None)
         for dist in rev.added:
-            records[dist.name] = _record_of(replayed.dists[dist.name], current)
+            records[dist.name] = _record_of(replayed.dists[dist.name], current, names)
         state_records = dict(sorted(records.items()))
         yield rev, _revision_state(path, replayed, state_records, rev.number)
 

@@ -1,8 +1,10 @@
 """Channels and platforms of a dry-run solve.
 
 Which channels to solve against (given, or those the installed packages came
-from), how each backend wants them (URLs for rattler, names for conda), the
-``--custom-channel`` map, and the subdir to solve for.
+from), how each backend wants them (URLs for rattler, resolved with the
+channel configuration of :mod:`conda_guard.channel_names`; names for conda,
+which resolves them itself), the ``--custom-channel`` map, and the subdir to
+solve for.
 """
 
 from __future__ import annotations
@@ -10,9 +12,9 @@ from __future__ import annotations
 import platform as _platform
 import sys
 from collections import Counter
-from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..channel_names import SUBDIRS, active, channel_urls, has_scheme, strip_url
 from ..exceptions import UsageError
 from .plan import conda_records
 
@@ -57,28 +59,63 @@ def target_platform(current: State, given: str | None = None) -> str:
 
 
 def channel_url(channel: str) -> str:
-    """A channel as a solver source: names stay, local paths become file URLs."""
-    ch = channel.strip()
-    if ch.startswith("pkgs/"):
-        return f"https://repo.anaconda.com/{ch}"
-    if ch.startswith(("/", "./", "../", "~")) or (len(ch) > 2 and ch[1:3] == ":\\"):
-        return Path(ch).expanduser().resolve().as_uri()
-    return ch
+    """A channel as one solver source (the first, for a multichannel).
 
-
-#: what conda's ``defaults`` stands for on the platforms conda-guard targets
-DEFAULTS = ("https://repo.anaconda.com/pkgs/main", "https://repo.anaconda.com/pkgs/r")
+    Names go under the configured ``channel_alias`` or ``custom_channels``
+    location (:func:`conda_guard.channel_names.active`); local paths become
+    ``file://`` URLs.
+    """
+    urls = active().base_urls(channel.strip())
+    return urls[0] if urls else channel.strip()
 
 
 def solver_channels(channels: Sequence[str], solver: str) -> list[str]:
-    """Channels as the backend wants them: rattler gets URLs, conda keeps names."""
+    """Channels as the backend wants them: rattler gets URLs (``defaults`` is
+    its members, names go under the alias), conda keeps names (it resolves
+    them itself)."""
     if solver == "conda":
         return [c.strip() for c in channels if c.strip()]
-    out: list[str] = []
-    for ch in channels:
-        expanded = DEFAULTS if ch.strip() == "defaults" else (channel_url(ch),)
-        out.extend(c for c in expanded if c not in out)
-    return out
+    return channel_urls(c.strip() for c in channels if c.strip())
+
+
+def resolved_note(named: Sequence[str], urls: Sequence[str]) -> str | None:
+    """Which URLs the channel names stand for, and after which configuration."""
+    names = active()
+    parts = []
+    for name in dict.fromkeys(named):
+        got = [u for u in names.base_urls(name) if u in urls]
+        if got and got != [name]:
+            parts.append(f"{name} = {', '.join(got)}")
+    if not parts:
+        return None
+    return f"channels read from: {'; '.join(parts)} (after {names.origin})"
+
+
+def solver_spec(spec: str, sources: Sequence[str] = ()) -> str:
+    """``forge::numpy`` → ``<the URL of forge>::numpy`` for rattler.
+
+    rattler resolves a channel name in a spec with its own alias
+    (``conda.anaconda.org``), not the user's: a spec naming a channel under a
+    mirror alias would match nothing. The URL is the one of ``sources`` (the
+    solve's channels) that is that channel (:meth:`ChannelNames.same`: also a
+    mirror this configuration does not know), else the configured one. A
+    multichannel (``defaults::``) cannot be one URL: its channel is dropped
+    (the channels given still hold).
+    """
+    head, sep, rest = spec.partition("::")
+    if not sep or has_scheme(head) or not head.strip():
+        return spec
+    channel = strip_url(head.strip())
+    names = active()
+    if channel in names.multichannels():
+        return rest
+    given = [u for u in sources if names.same(channel, u)]
+    urls = given[:1] or list(names.base_urls(channel))
+    if len(urls) != 1:
+        return rest
+    subdir = head.strip().rstrip("/").rsplit("/", 1)[-1]
+    suffix = f"/{subdir}" if subdir in SUBDIRS and "/" in head else ""
+    return f"{urls[0]}{suffix}::{rest}"
 
 
 def default_channels(current: State) -> list[str]:

@@ -113,8 +113,9 @@ _ARGUMENTS: tuple[tuple[tuple[str, ...], dict[str, Any]], ...] = (
         ("--solver",),
         dict(
             choices=SOLVERS,
-            default="rattler",
-            help="solver backend (default: rattler; conda uses your configured solver)",
+            default=None,
+            help="solver backend: rattler (default of conda-guard) or conda (your "
+            "configured solver; the default of conda guard)",
         ),
     ),
     (

@@ -15,13 +15,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from ..channel_names import active
 from ..constants import DEFAULT_BATCH_TIMEOUT
 from ..exceptions import SolveError, UsageError
 from ..models import State, channel_name
 from .channels import (
     custom_channels,
     default_channels,
+    resolved_note,
     solver_channels,
+    solver_spec,
     target_platform,
 )
 from .compare import compare, one_shot_command
@@ -68,7 +71,9 @@ class SolveSetup:
     """How a plan's jobs are solved: backend, channels, platform and budget.
 
     ``labels`` maps a solver channel (short name of its URL) to the name its
-    packages are reported under (``--custom-channel``).
+    packages are reported under (``--custom-channel``). ``offline`` and
+    ``add_pip`` are conda's settings of the same names (see
+    :class:`~conda_guard.solve.protocol.SolveRequest`).
     """
 
     channels: tuple[str, ...]
@@ -79,6 +84,12 @@ class SolveSetup:
     timeout: float = DEFAULT_BATCH_TIMEOUT
     python: str | None = None
     labels: Mapping[str, str] = field(default_factory=dict)
+    offline: bool = False
+    add_pip: bool = True
+    #: the channels as the user names them (for the one-shot command)
+    names: tuple[str, ...] = ()
+    #: conda settings for the conda backend (:attr:`SolveRequest.conda_env`)
+    conda_env: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def where(self) -> str:
@@ -86,7 +97,19 @@ class SolveSetup:
         return f"{self.solver}, {self.priority or 'configured'} channel priority"
 
     def request(self, jobs: Sequence[Job], prefix: str | None) -> SolveRequest:
-        """The worker request for ``jobs``."""
+        """The worker request for ``jobs`` (rattler: channel names in specs as
+        URLs, :func:`~conda_guard.solve.channels.solver_spec`)."""
+        if self.solver == "rattler":
+            jobs = [
+                replace(
+                    job,
+                    specs=tuple(solver_spec(s, self.channels) for s in job.specs),
+                    constraints=tuple(
+                        solver_spec(s, self.channels) for s in job.constraints
+                    ),
+                )
+                for job in jobs
+            ]
         return SolveRequest(
             solver=self.solver,
             channels=self.channels,
@@ -97,6 +120,9 @@ class SolveSetup:
             jobs=tuple(jobs),
             prefix=prefix,
             python=self.python,
+            offline=self.offline,
+            add_pip=self.add_pip,
+            conda_env=self.conda_env,
         )
 
     def one_shot(self, current: State, plan: Plan) -> str:
@@ -104,7 +130,7 @@ class SolveSetup:
         return one_shot_command(
             current,
             plan.batch_specs,
-            self.channels,
+            self.names or self.channels,
             strict=self.priority == "strict",
             labels=self.labels,
         )
@@ -162,6 +188,14 @@ def solve_setup(options: SolveOptions, current: State) -> tuple[SolveSetup, list
         for name, url in custom.items()
         if url in channels
     ]
+    configured = active()
+    if solver != "conda":
+        resolved = resolved_note([c for c in named if c not in custom], channels)
+        notes += [resolved] if resolved else []
+        if configured.offline:
+            notes.append(
+                f"offline ({configured.origin}): local channels and cache only"
+            )
     priority = options.channel_priority
     if priority is None and solver != "conda":
         priority = "flexible"  # conda's default; the conda backend reads .condarc
@@ -173,6 +207,9 @@ def solve_setup(options: SolveOptions, current: State) -> tuple[SolveSetup, list
         virtual_packages=options.virtual_packages,
         timeout=options.timeout,
         labels={channel_name(url): name for name, url in custom.items()},
+        offline=configured.offline,
+        add_pip=configured.add_pip,
+        names=tuple(named),
     )
     return setup, notes
 

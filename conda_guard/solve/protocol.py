@@ -17,11 +17,11 @@ from __future__ import annotations
 import enum
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from ..constants import DEFAULT_BATCH_TIMEOUT
-from ..models import Record
+from ..models import Record, channel_name
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -129,11 +129,13 @@ class JobResult:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> JobResult:
-        """Inverse of :meth:`to_json`."""
+        """Inverse of :meth:`to_json`; a record's channel is named here, from
+        its URL, with this process's channel configuration (the worker's may
+        not know the user's ``channel_alias``)."""
         failure = None if data.get("ok") else FailureKind(data.get("error", "solve"))
         return cls(
             label=str(data.get("label", "")),
-            records=tuple(Record.from_repodata(d) for d in data.get("records") or ()),
+            records=tuple(_named(d) for d in data.get("records") or ()),
             failure=failure,
             message=str(data.get("message", "")),
             conflicts=tuple(map(str, data.get("conflicts") or ())),
@@ -148,7 +150,13 @@ class SolveRequest:
 
     ``timeout`` is the budget of the whole request (each job gets it too);
     ``python`` the interpreter that runs the worker (default: this one, or
-    ``$CONDA_GUARD_SOLVE_PYTHON``).
+    ``$CONDA_GUARD_SOLVE_PYTHON``). ``offline``: read no channel over the
+    network (conda's ``offline``). ``add_pip``: ``pip`` is a dependency of
+    ``python`` (conda's ``add_pip_as_python_dependency``, true by default).
+    ``workdir`` is the worker's private temporary directory (set by the
+    parent, :func:`conda_guard.solve.worker.run_worker`). ``conda_env``: conda
+    settings (``CONDA_*`` variables) the conda backend applies, for what the
+    parent's command line changed.
     """
 
     solver: str = "rattler"
@@ -160,6 +168,11 @@ class SolveRequest:
     jobs: tuple[Job, ...] = ()
     prefix: str | None = None
     python: str | None = None
+    offline: bool = False
+    add_pip: bool = True
+    workdir: str | None = None
+    #: ``CONDA_*`` variables the conda backend sets before reading its context
+    conda_env: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def platforms(self) -> tuple[str, ...]:
@@ -179,6 +192,9 @@ class SolveRequest:
                 None if self.virtual_packages is None else list(self.virtual_packages)
             ),
             "prefix": self.prefix,
+            "offline": self.offline,
+            "add_pip": self.add_pip,
+            "conda_env": dict(self.conda_env),
             "jobs": [
                 {**job.to_json(), "timeout": job.timeout or self.timeout}
                 for job in self.jobs
@@ -198,7 +214,24 @@ class SolveRequest:
             virtual_packages=None if virtual is None else tuple(map(str, virtual)),
             jobs=tuple(Job.from_json(j) for j in data.get("jobs") or ()),
             prefix=data.get("prefix"),
+            offline=bool(data.get("offline", False)),
+            add_pip=bool(data.get("add_pip", True)),
+            workdir=data.get("workdir") or None,
+            conda_env={
+                str(k): str(v)
+                for k, v in dict(data.get("conda_env") or {}).items()
+                if str(k).startswith("CONDA_")
+            },
         )
+
+
+def _named(data: Mapping[str, Any]) -> Record:
+    record = Record.from_repodata(data)
+    url = data.get("url")
+    if not isinstance(url, str) or "://" not in url:
+        return record
+    channel = channel_name(url)
+    return record if channel == record.channel else replace(record, channel=channel)
 
 
 @dataclass

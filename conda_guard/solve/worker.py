@@ -5,6 +5,12 @@ here as a module path, never imported: solvers stay out of this process);
 this module starts it, writes the request, reads each result event as it
 comes (:mod:`conda_guard.solve.protocol`) and kills it when the budget runs
 out. Standard library only.
+
+Temporary files: the worker writes only under one directory the parent makes
+for it (``conda-guard-solve-<parent pid>-XXXX`` in the system's temporary
+directory, passed as ``workdir`` in the request) and removes when the worker
+has ended, also when it was killed at the deadline. A directory whose parent
+process is gone (killed itself) is removed by the next run.
 """
 
 from __future__ import annotations
@@ -12,8 +18,10 @@ from __future__ import annotations
 import json
 import os
 import queue
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -34,6 +42,49 @@ PYTHON_ENV = "CONDA_GUARD_SOLVE_PYTHON"
 
 _WORKER = "conda_guard.adapters.solve_worker"
 
+#: name prefix of the worker's temporary directories
+WORKDIR_PREFIX = "conda-guard-solve-"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # exists (another user's), or cannot tell: keep it
+    return True
+
+
+def sweep_workdirs(root: str | None = None) -> list[str]:
+    """Remove the worker directories of parent processes that are gone.
+
+    Returns the paths removed. A directory is named
+    ``conda-guard-solve-<pid>-XXXX``; one whose pid runs is left alone.
+    """
+    base = Path(root or tempfile.gettempdir())
+    removed: list[str] = []
+    try:
+        entries = list(os.scandir(base))
+    except OSError:
+        return removed
+    for entry in entries:
+        if not entry.name.startswith(WORKDIR_PREFIX):
+            continue
+        pid_text = entry.name[len(WORKDIR_PREFIX) :].split("-", 1)[0]
+        if not pid_text.isdigit() or int(pid_text) == os.getpid():
+            continue
+        if not _alive(int(pid_text)) and entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path, ignore_errors=True)
+            removed.append(entry.path)
+    return removed
+
+
+def make_workdir() -> str:
+    """A fresh private directory for one worker (removed by :func:`run_worker`)."""
+    sweep_workdirs()
+    return tempfile.mkdtemp(prefix=f"{WORKDIR_PREFIX}{os.getpid()}-")
+
 
 def _worker_env() -> dict[str, str]:
     env = dict(os.environ)
@@ -53,13 +104,19 @@ def run_worker(
     Results are read line by line as they come; the worker is killed at the
     deadline and whatever arrived is returned. A worker that exits badly after
     its final ``done`` line counts as a success (py-rattler can crash at exit).
+    The worker's temporary directory is removed when it has ended.
     """
     exe = python or os.environ.get(PYTHON_ENV) or sys.executable
     started = time.perf_counter()
-    worker = _Worker(exe, json.dumps(document).encode())
-    outcome = WorkerOutcome()
-    done = _read_events(worker.lines, started + timeout, outcome)
-    rc = worker.stop(kill=outcome.timed_out)
+    workdir = make_workdir()
+    try:
+        document = {**document, "workdir": workdir}
+        worker = _Worker(exe, json.dumps(document).encode())
+        outcome = WorkerOutcome()
+        done = _read_events(worker.lines, started + timeout, outcome)
+        rc = worker.stop(kill=outcome.timed_out)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
     if not done and not outcome.timed_out:
         last = worker.last_error_line()
         outcome.crashed = f"the solve worker exited with code {rc}" + (
