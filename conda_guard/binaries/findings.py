@@ -215,7 +215,7 @@ def link_notes(index: FileIndex, problems: Problems, scanners: Scanners) -> list
                 f"{count} {fmt} file(s) under {scan.root} were not checked "
                 f"(no {fmt} reader yet)"
             )
-    return notes
+    return notes + scanners.pool.notes()
 
 
 def _unknown_note(
