@@ -237,7 +237,7 @@ class Scanner:
         ``every_file_seen``: this run looked at every file of the root that
         matters, so entries it did not use are stale and dropped.
         """
-        if self._cache_file is None or not (self._dirty or every_file_seen):
+        if self._cache_file is None:
             return
         kept = prune(
             self._entries,
@@ -304,10 +304,12 @@ class ScannerPool:
         out = [problem] if (problem := cache_dir_problem()) else []
         for scanner in self.all():
             if scanner.rejected and scanner.cache_file is not None:
+                one = scanner.rejected == 1
                 out.append(
-                    f"{scanner.rejected} malformed entr"
-                    f"{'y' if scanner.rejected == 1 else 'ies'} of the binary cache "
-                    f"{scanner.cache_file} were ignored (the files were read again)"
+                    f"{scanner.rejected} malformed "
+                    f"{'entry' if one else 'entries'} of the binary cache "
+                    f"{scanner.cache_file} {'was' if one else 'were'} ignored (the "
+                    f"{'file was' if one else 'files were'} read again)"
                 )
         return out
 
