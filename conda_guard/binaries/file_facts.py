@@ -154,6 +154,8 @@ def installed_files(prefix: Path, record: Record) -> tuple[str, ...] | None:
 
     conda records count when ``conda-meta/<dist>.json`` exists (its ``files``
     when the record has none); pip records (``pip=True``) by their ``files``.
+    An empty list counts as not known (conda writes the files of every
+    package it links; a compiled package without any was not linked by it).
     """
     if record.pip:
         return record.files or None
@@ -165,8 +167,8 @@ def installed_files(prefix: Path, record: Record) -> tuple[str, ...] | None:
             files = json.load(stream).get("files")
     except (OSError, ValueError, AttributeError):
         return None
-    if not isinstance(files, list):
-        return None
+    if not isinstance(files, list) or not files:
+        return None  # no list, or an empty one: the files are not known
     return tuple(str(f) for f in files)
 
 
