@@ -81,21 +81,25 @@ def prove(
     ``incoming`` maps names of incoming packages to their extracted
     directories; without it (or for names it lacks) they are looked up in
     ``pkgs_dirs`` (default: :func:`~conda_guard.binaries.guess_pkgs_dirs` of
-    the prefix). ``links=False`` gives only the facts.
+    the prefix). ``links=False`` gives only the facts. With neither side on
+    disk, the facts come from ``incoming`` and ``pkgs_dirs`` alone (a new
+    environment whose packages are in the cache).
     """
     first, second = on_disk(before), on_disk(after)
     if second is not None and first is not None and second == first:
         second = None  # PREFIX@N is not on disk; the same prefix proves nothing new
-    if not enabled or (first is None and second is None):
+    root = first if first is not None else second
+    if not enabled or (root is None and not pkgs_dirs and not incoming):
         return FileProof()
     from .binaries import check_links, guess_pkgs_dirs, incoming_from_cache
     from .binaries.file_facts import DiskFileFacts
     from .binaries.scan import ScannerPool
 
     pool = ScannerPool(cache_dir)
-    root = first if first is not None else second
-    assert root is not None
-    dirs = tuple(pkgs_dirs) if pkgs_dirs is not None else guess_pkgs_dirs(root)
+    if pkgs_dirs is not None:
+        dirs = tuple(Path(p) for p in pkgs_dirs)
+    else:
+        dirs = guess_pkgs_dirs(root) if root is not None else ()
     changed = _changed(before, after)
     found = dict(incoming or {})
     missing = [r for r in changed if r.name not in found]

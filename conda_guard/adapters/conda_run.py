@@ -72,6 +72,11 @@ class GuardRun:
     #: (prefix, transaction key) of the transaction the solve-time check saw;
     #: key None: the ``--revision`` check saw the prefix
     checked: tuple[str, frozenset[str] | None] | None = None
+    #: (rule, severity, message) of what the solve-time check reported, so the
+    #: link check adds only what the extracted files prove beyond it
+    reported: frozenset[tuple[str, str, str]] = frozenset()
+    #: a dry run said once that the link-level proof runs on the real run
+    dry_run_noted: bool = False
 
     @property
     def strict(self) -> bool:
