@@ -105,24 +105,36 @@ def today() -> int:
     return int(time.time() // 86400)
 
 
-def file_key(path: Path, *, follow: bool) -> list[Any] | None:
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+
+
+def file_key(path: Path | str, *, follow: bool) -> list[Any] | None:
     """``[size, mtime_ns, inode, sample hash]`` of a regular file, else ``None``.
 
     Symbolic links are followed only with ``follow``; anything but a regular
     file (a directory, a pipe, a device) and an unreadable file give ``None``.
+    One ``open`` (never blocking: a FIFO opens at once and is refused by its
+    mode), one ``fstat`` and at most two reads of :data:`SAMPLE` bytes.
     """
+    flags = _OPEN_FLAGS if follow else _OPEN_FLAGS | getattr(os, "O_NOFOLLOW", 0)
     try:
-        st = os.stat(path) if follow else os.lstat(path)
-        if not stat.S_ISREG(st.st_mode):
-            return None
-        digest = hashlib.blake2b(digest_size=16)
-        with open(path, "rb") as stream:
-            digest.update(stream.read(SAMPLE))
-            if st.st_size > SAMPLE:
-                stream.seek(max(SAMPLE, st.st_size - SAMPLE))
-                digest.update(stream.read(SAMPLE))
+        if not follow and not hasattr(os, "O_NOFOLLOW"):
+            if not stat.S_ISREG(os.lstat(path).st_mode):
+                return None
+        fd = os.open(path, flags)
     except (OSError, ValueError):
         return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        digest = hashlib.blake2b(os.pread(fd, SAMPLE, 0), digest_size=16)
+        if st.st_size > SAMPLE:
+            digest.update(os.pread(fd, SAMPLE, max(SAMPLE, st.st_size - SAMPLE)))
+    except (OSError, ValueError):
+        return None
+    finally:
+        os.close(fd)
     return [st.st_size, st.st_mtime_ns, st.st_ino, digest.hexdigest()]
 
 

@@ -96,6 +96,7 @@ class _Resolver:
         self, prefix: Path, strings: tuple[str, ...], system: SystemLibraries | None
     ) -> None:
         self.prefix = prefix
+        self._root = str(prefix)
         self.strings = strings
         self.system = system
         self._listing: dict[str, frozenset[str]] = {}
@@ -107,7 +108,7 @@ class _Resolver:
         """The names in a prefix-relative directory (read once)."""
         if directory not in self._listing:
             try:
-                names = frozenset(os.listdir(self.prefix / directory))
+                names = frozenset(os.listdir(os.path.join(self._root, directory)))
             except OSError:
                 names = frozenset()
             self._listing[directory] = names
@@ -121,7 +122,7 @@ class _Resolver:
                     self.anywhere[name].append(directory)
 
     def _exists(self, relpath: str) -> bool:
-        return (self.prefix / relpath).exists()
+        return os.path.exists(os.path.join(self._root, relpath))
 
     def in_prefix(self, soname: str, dirs: list[str]) -> str | None:
         """The prefix-relative path of ``soname``: RUNPATH first, then anywhere."""

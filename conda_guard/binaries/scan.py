@@ -103,6 +103,7 @@ class Scanner:
 
     def __init__(self, root: Path, cache_dir: Path | None | bool = None) -> None:
         self.root = Path(root)
+        self._root_str = str(self.root)
         self.reads = 0
         self.hits = 0
         self.rejected = 0
@@ -138,13 +139,15 @@ class Scanner:
         self._cache_file = None
 
     def _entry(self, relpath: str, follow: bool) -> tuple[dict[str, Any], Path] | None:
-        path = self.root / relpath
         memo = (relpath, follow)
         if memo not in self._keys:
-            self._keys[memo] = file_key(path, follow=follow)
+            self._keys[memo] = file_key(
+                os.path.join(self._root_str, relpath), follow=follow
+            )
         key = self._keys[memo]
         if key is None:
             return None
+        path = self.root / relpath
         self._used.add(relpath)
         entry = self._entries.get(relpath)
         if entry is not None and entry["key"] == key:
