@@ -41,7 +41,7 @@ def check_environment(
     empty = State(records={}, source="(empty)", kind="empty", explicit=state.explicit)
     if not files:
         found = analyze(empty, state, policy=policy)
-        return _as_is(found, state, (), _frozen(state))
+        return _as_is(found, state, (), _frozen(state), ())
     from .binaries import pip_extension_findings
     from .binaries.file_facts import DiskFileFacts
     from .binaries.health import environment_links
@@ -60,8 +60,9 @@ def check_environment(
     extra += pip_extension_findings(extensions)
     pool.save(every_file_seen=(root,))
     kept = apply_filters(extra, policy)
-    notes = [*links.notes, *_unreadable(facts.unreadable), *kept.notes]
-    return _as_is(found, state, kept.kept, [*notes, *_frozen(state)])
+    notes = [*links.notes, *kept.notes, *_frozen(state)]
+    doubts = [*links.warnings, *_unreadable(facts.unreadable)]
+    return _as_is(found, state, kept.kept, notes, doubts)
 
 
 def _unreadable(unreadable: dict[str, str]) -> list[str]:
@@ -87,13 +88,18 @@ def _as_is(
     state: State,
     extra: tuple[Finding, ...] | list[Finding],
     notes: list[str] | tuple[str, ...],
+    doubts: list[str] | tuple[str, ...],
 ) -> Analysis:
-    """The analysis as ``check`` shows it: no changes, the prefix on both sides."""
+    """The analysis as ``check`` shows it: no changes, the prefix on both sides.
+
+    ``doubts`` (files that could not be read) go with the warnings, which the
+    report shows even when there is no finding.
+    """
     return Analysis(
         before=state,
         after=state,
         changes=(),
         findings=found.findings,
         notes=(*found.notes, *notes),
-        warnings=found.warnings,
+        warnings=(*found.warnings, *doubts),
     ).extend(findings=extra)

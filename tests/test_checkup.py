@@ -12,6 +12,8 @@ what conda leaves behind: the package's files and record gone, or replaced.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import shutil
 
@@ -295,7 +297,8 @@ def test_unreadable_and_unlisted_files_are_said(tmp_path, world, pkgs):
     meta = next((prefix / "conda-meta").glob("libfoo-*.json"))
     data = json.loads(meta.read_text())
     meta.write_text(json.dumps(dict(data, files=[])))
-    notes = _check(prefix)["notes"]
+    report = _check(prefix)
+    notes = report["notes"]
     assert any(
         n.startswith(
             "1 package(s) list no files in conda-meta; their binaries were "
@@ -303,9 +306,15 @@ def test_unreadable_and_unlisted_files_are_said(tmp_path, world, pkgs):
         )
         for n in notes
     ), notes
+    # an unreadable binary makes "no findings" doubtful: a warning, shown always
     assert any(
-        "could not be read as binaries" in n and "lib/libapp.so" in n for n in notes
-    )
+        "could not be read as binaries" in w and "lib/libapp.so" in w
+        for w in report["warnings"]
+    ), report["warnings"]
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        main(["check", str(prefix), "--ignore", "broken-dependency"])
+    assert "  warning: 1 file(s) under" in out.getvalue()
 
 
 def test_a_warm_check_reads_nothing_and_prunes_the_cache(tmp_path, world, pkgs):

@@ -191,6 +191,9 @@ def environment_links(
 ) -> LinkReport:
     """The ``soname`` and ``cxx-runtime`` findings of a prefix as it is.
 
+    Files that could not be read (or have no reader) are the report's
+    ``warnings``: they make "no findings" doubtful.
+
     ``state`` is the prefix read (records with their ``files``); ``dists``
     the pip-installed distributions found in it (those the current Python
     does not see are left out here). ``system`` defaults to this machine's
@@ -225,10 +228,11 @@ def environment_links(
             found.stats["files_scanned"] += 1
             _check_binary(owner, relpath, info, resolver, versions, found)
     findings = _findings(owners, found)
-    notes = _notes(state, prefix, found, foreign, pool)
+    notes = _notes(state, prefix, found, foreign) + pool.notes()
     stats = dict(found.stats)
     stats.update(pool.stats())
-    return LinkReport(tuple(findings), tuple(notes), stats)
+    warnings = scanner_notes(pool.all())
+    return LinkReport(tuple(findings), tuple(notes), stats, tuple(warnings))
 
 
 class _VersionSource:
@@ -363,9 +367,7 @@ def _order(name: str) -> tuple[str, tuple[int, ...]]:
     return version_key(name) or (name, ())
 
 
-def _notes(
-    state: State, prefix: Path, found: _Found, foreign: bool, pool: ScannerPool
-) -> list[str]:
+def _notes(state: State, prefix: Path, found: _Found, foreign: bool) -> list[str]:
     notes = []
     unlisted = sorted(
         full(r)
@@ -393,4 +395,4 @@ def _notes(
             f"none: {', '.join(sorted(users)[:3])} cannot be loaded here (not an "
             "error of the environment)"
         )
-    return notes + scanner_notes(pool.all()) + pool.notes()
+    return notes

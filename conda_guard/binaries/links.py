@@ -52,6 +52,8 @@ class LinkReport:
     findings: tuple[Finding, ...] = ()
     notes: tuple[str, ...] = ()
     stats: Mapping[str, int] = field(default_factory=dict)
+    #: what makes "no findings" doubtful: files that could not be read
+    warnings: tuple[str, ...] = ()
 
 
 def check_links(
