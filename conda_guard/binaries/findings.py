@@ -208,8 +208,12 @@ def link_notes(index: FileIndex, problems: Problems, scanners: Scanners) -> list
     return notes + scanners.pool.notes()
 
 
-def scanner_notes(scanners: Iterable[Scanner]) -> list[str]:
-    """Files that could not be read, and formats without a reader, per root."""
+def scanner_notes(
+    scanners: Iterable[Scanner], skip_formats: Iterable[str] = ()
+) -> list[str]:
+    """Files that could not be read, and formats without a reader, per root
+    (formats in ``skip_formats``, foreign to the platform, are not counted)."""
+    skip = set(skip_formats)
     notes = []
     for scan in scanners:
         if scan.unreadable:
@@ -219,6 +223,8 @@ def scanner_notes(scanners: Iterable[Scanner]) -> list[str]:
                 f"read as binaries and were not checked: {shown}"
             )
         for fmt, count in sorted(scan.unsupported.items()):
+            if fmt in skip:
+                continue
             notes.append(
                 f"{count} {fmt} file(s) under {scan.root} were not checked "
                 f"(no {fmt} reader yet)"

@@ -231,7 +231,8 @@ def environment_links(
     notes = _notes(state, prefix, found, foreign) + pool.notes()
     stats = dict(found.stats)
     stats.update(pool.stats())
-    warnings = scanner_notes(pool.all())
+    # Windows launchers in a Linux prefix (pip's *.exe) are never loaded here
+    warnings = scanner_notes(pool.all(), _foreign_formats(state.platform))
     return LinkReport(tuple(findings), tuple(notes), stats, tuple(warnings))
 
 
@@ -302,6 +303,14 @@ def _check_binary(
                 else f"the system's {path}",
                 defs,
             )
+
+
+def _foreign_formats(subdir: str | None) -> set[str]:
+    """Binary formats that never load on ``subdir``'s platform."""
+    native = {"linux": "elf", "osx": "macho", "win": "pe"}.get(
+        (subdir or "").split("-", 1)[0]
+    )
+    return {"elf", "macho", "pe"} - {native} if native else set()
 
 
 def _findings(owners: list[_Owner], found: _Found) -> list[Finding]:
