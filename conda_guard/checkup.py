@@ -51,7 +51,10 @@ def check_environment(
     root = Path(prefix)
     pool = ScannerPool(cache_dir)
     facts = DiskFileFacts(root, pool=pool)
-    found = analyze(empty, state, policy=policy, files=facts)
+    # records without files (an exported or hand-made prefix): the rules say
+    # that no files are known, not that they could not be read
+    listed = any(r.files for r in state)
+    found = analyze(empty, state, policy=policy, files=facts if listed else None)
     dists = find_pip_dists(root)
     links = environment_links(state, root, pool=pool, dists=dists)
     extra: list[Finding] = [*links.findings]

@@ -55,6 +55,10 @@ def on_disk(state: State) -> Path | None:
     return path if (path / "conda-meta").is_dir() else None
 
 
+def _lists_files(*states: State) -> bool:
+    return any(r.files for state in states for r in state)
+
+
 def _changed(before: State, after: State) -> list:
     from .diff import same_package
 
@@ -105,7 +109,11 @@ def prove(
     missing = [r for r in changed if r.name not in found]
     if missing and second is None:
         found.update(incoming_from_cache(missing, dirs))
-    facts = DiskFileFacts(first, found, pkgs_dirs=dirs, after_prefix=second, pool=pool)
+    facts: FileFacts | None = DiskFileFacts(
+        first, found, pkgs_dirs=dirs, after_prefix=second, pool=pool
+    )
+    if not found and not dirs and not _lists_files(before, after):
+        facts = None  # a prefix of records without files: nothing to read
     if first is None or not links:
         return FileProof(facts, pool=pool)
     gone = any(r.name not in after for r in before if not r.pip)

@@ -386,7 +386,13 @@ def _notes(state: State, prefix: Path, found: _Found, foreign: bool) -> list[str
         and not r.files
         and installed_files(prefix, r) is None
     )
-    if unlisted:
+    conda = [r for r in state if not r.pip and not r.name.startswith("__")]
+    if unlisted and len(unlisted) == len(conda):
+        notes.append(
+            "link-level checks skipped: no installed files are known for "
+            f"{prefix} (conda-meta records without 'files')"
+        )
+    elif unlisted:
         notes.append(
             f"{len(unlisted)} package(s) list no files in conda-meta; their "
             f"binaries were not checked: {', '.join(unlisted[:5])}"
