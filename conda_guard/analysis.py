@@ -118,6 +118,37 @@ def analyze(
     )
 
 
+def finding_key(finding: Finding) -> tuple[str, str, str]:
+    """What tells two findings apart in a report: rule, severity, message."""
+    return (finding.rule, str(finding.severity), finding.message)
+
+
+def proven_by_files(
+    before: State,
+    after: State,
+    files: FileFacts,
+    *,
+    policy: Policy | None = None,
+    table: AbiTable | None = None,
+    known: Iterable[tuple[str, str, str]] = (),
+) -> tuple[Finding, ...]:
+    """The findings ``files`` add to what the records alone say.
+
+    The rules run twice, with and without ``files``; what only the run with
+    files has (a medium "cannot be proven from metadata" that the files prove
+    high, naming the file) is returned, minus the ``known`` ones (keys of
+    :func:`finding_key`, e.g. what an earlier check already reported).
+    """
+    table = table or load_table()
+    seen = {
+        finding_key(f)
+        for f in analyze(before, after, policy=policy, table=table).findings
+    }
+    seen.update(known)
+    proven = analyze(before, after, policy=policy, table=table, files=files)
+    return tuple(f for f in proven.findings if finding_key(f) not in seen)
+
+
 def state_warnings(before: State, after: State) -> tuple[str, ...]:
     """What makes the comparison itself doubtful: two platforms, and what the
     readers warned about either state (each sentence once)."""

@@ -163,7 +163,8 @@ def _add_input_options(p: argparse.ArgumentParser) -> None:
         "--no-links",
         dest="links",
         action="store_false",
-        help="skip the binary (soname, symbol version) checks of a prefix",
+        help="skip the checks that read a prefix's files (sonames, symbol "
+        "versions, the NumPy C-API of extension modules)",
     )
 
 
@@ -203,7 +204,8 @@ def configure_check(p: argparse.ArgumentParser) -> None:
         "--no-links",
         dest="links",
         action="store_false",
-        help="skip the binary checks (pip-installed extensions)",
+        help="skip the checks of the prefix's files (sonames, symbol versions, "
+        "the NumPy C-API of extension modules, pip-installed distributions)",
     )
     _add_output_options(p)
 

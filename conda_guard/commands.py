@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
 
     from .analysis import Analysis
-    from .models import Finding
 
 
 def policy_from_args(args: argparse.Namespace) -> Policy:
@@ -100,43 +99,10 @@ def target_prefix(
     return None
 
 
-def link_checks(
-    before: State, after: State, enabled: bool
-) -> tuple[list[Finding], list[str]]:
-    """Binary (soname, symbol version, pip extension) findings for a prefix."""
-    if not enabled or before.kind != "prefix" or not before.prefix:
-        return [], []
-    from .diff import same_package
-
-    prefix = Path(before.prefix)
-    changed = [
-        r
-        for r in after
-        if not ((old := before.get(r.name)) is not None and same_package(old, r))
-    ]
-    if (
-        (changed or any(r.name not in after for r in before))
-        and not any(r.files for r in before)
-        and not any(r.pip for r in before)
-    ):
-        # nothing to read: no record lists its files and no pip-installed
-        # distribution; this is what check_links would say, without loading it
-        note = (
-            "link-level checks skipped: no installed files are known for "
-            f"{prefix} (conda-meta records without 'files')"
-        )
-        return [], [note]
-    from .binaries import check_links, guess_pkgs_dirs, incoming_from_cache
-
-    # files of incoming packages are known when conda's package cache has them
-    incoming = incoming_from_cache(changed, guess_pkgs_dirs(prefix))
-    report = check_links(before, after, prefix=prefix, incoming=incoming)
-    return list(report.findings), list(report.notes)
-
-
 def run_diff(args: argparse.Namespace) -> int:
     """``diff``: BEFORE → AFTER, or a prefix → a proposed install/update."""
     from .analysis import analyze
+    from .file_proof import prove
     from .grouped import wants_grouped
     from .readers import read_state
     from .solve import options_from_args, propose, wants_solve
@@ -167,18 +133,27 @@ def run_diff(args: argparse.Namespace) -> int:
     before = read_state(before_ref, args.before_format or args.format, **read)
     if solving:
         proposal = propose(options_from_args(args), before, policy=policy)
-        links, link_notes = link_checks(before, proposal.incremental, args.links)
+        proof = prove(before, proposal.incremental, enabled=args.links)
         analysis = analyze(
             before,
             proposal.incremental,
             policy=policy,
-            extra=(*proposal.findings, *links),
-            notes=(*proposal.notes, *link_notes),
+            extra=(*proposal.findings, *proof.findings),
+            notes=(*proposal.notes, *proof.notes),
+            files=proof.facts,
         ).extend(comparisons=proposal.comparisons, commands=proposal.commands)
     else:
         after = read_state(args.after, args.after_format or args.format, **read)
-        links, link_notes = link_checks(before, after, args.links)
-        analysis = analyze(before, after, policy=policy, extra=links, notes=link_notes)
+        proof = prove(before, after, enabled=args.links)
+        analysis = analyze(
+            before,
+            after,
+            policy=policy,
+            extra=proof.findings,
+            notes=proof.notes,
+            files=proof.facts,
+        )
+    proof.save()
     emit(analysis, args)
     # the comparisons (batch solve) inform; what the command would do decides
     return exit_code(analysis.findings, policy)
@@ -287,31 +262,12 @@ def run_history(args: argparse.Namespace) -> int:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    """``check``: the environment as it is."""
-    from .analysis import Analysis, analyze
-    from .readers import read_state
+    """``check``: the environment as it is, from its records and its files."""
+    from .checkup import check_environment
 
     prefix = _require_prefix(args)
     policy = policy_from_args(args)
-    state = read_state(prefix, "prefix")
-    empty = State(records={}, source="(empty)", kind="empty", explicit=state.explicit)
-    found = analyze(empty, state, policy=policy)
-    notes = list(found.notes)
-    extra: list[Finding] = []
-    if args.links:
-        from .binaries import pip_extension_findings, pip_extensions
-
-        extra.extend(pip_extension_findings(pip_extensions(Path(prefix))))
-    if state.frozen is not None:
-        notes.append("the environment is marked frozen (conda-meta/frozen)")
-    analysis = Analysis(
-        before=state,
-        after=state,
-        changes=(),
-        findings=found.findings,
-        notes=tuple(notes),
-        warnings=found.warnings,
-    ).extend(findings=extra)
+    analysis = check_environment(prefix, policy, files=args.links)
     emit(analysis, args)
     return exit_code(analysis.findings, policy)
 

@@ -163,6 +163,7 @@ def make_package(
     *,
     depends: tuple[str, ...] = (),
     build_number: int = 0,
+    timestamp: int = 1764300000000,
 ) -> Path:
     """Write ``name-version-build.conda`` into ``out_dir`` and return its path."""
     stage = out_dir / f".stage-{name}-{version}-{build}"
@@ -200,7 +201,7 @@ def make_package(
         "platform": "linux",
         "arch": "x86_64",
         "license": "BSD-3-Clause",
-        "timestamp": 1764300000000,
+        "timestamp": timestamp,
     }
     (info / "index.json").write_text(json.dumps(index, indent=2))
     (info / "paths.json").write_text(

@@ -135,11 +135,12 @@ def test_missing_soname_blocks_and_leaves_the_prefix(
 
 
 @with_cc
-def test_dry_run_has_no_link_check(app_env: Path, conda_cli):
+def test_dry_run_has_no_link_check_and_says_so_once(app_env: Path, conda_cli):
     out, err, exc = conda_cli(
         "install", "-p", app_env, "--dry-run", "libfoo=2", raises=DryRunExit
     )
-    assert "link check" not in err
+    assert "(link check)" not in err
+    assert err.count("conda-guard: note: this is a dry run; the link-level") == 1
 
 
 @with_cc

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from conda_guard.binaries.cache import CACHE_SCHEMA, cache_path, file_key
 from conda_guard.readers import source, yaml_loader
 
 from .helpers import DATA, ROOT, needs_data
@@ -128,6 +130,59 @@ def _history_prefix(work: Path, history: str) -> str:
 
 
 HEAD = "==> 2022-11-01 18:19:54 <==\n# cmd: conda install x\n"
+
+
+TRUE = shutil.which("true") or "/bin/true"
+
+
+def _binary_prefix(work: Path) -> Path:
+    """A prefix with one real ELF executable, listed in its conda-meta record."""
+    env = work / "env"
+    (env / "bin").mkdir(parents=True)
+    (env / "conda-meta").mkdir()
+    shutil.copy2(TRUE, env / "bin" / "tool")
+    record = {"name": "tool", "version": "1", "build": "0", "subdir": "linux-64"}
+    (env / "conda-meta" / "tool-1-0.json").write_text(
+        json.dumps(dict(record, files=["bin/tool"]))
+    )
+    return env
+
+
+def _poisoned(
+    entry: Callable[[list[object]], object] | None = None, raw: str | None = None
+) -> Callable[[Path], list[str]]:
+    """``check`` of a prefix whose binary cache file holds ``entry`` (or ``raw``)."""
+
+    def make(work: Path) -> list[str]:
+        env = _binary_prefix(work)
+        cache_file = cache_path(work.parent / "cache" / "conda-guard", env)
+        cache_file.parent.mkdir(parents=True)
+        if raw is not None:
+            cache_file.write_text(raw)
+        else:
+            assert entry is not None
+            key = file_key(env / "bin" / "tool", follow=False)
+            doc = {
+                "schema": CACHE_SCHEMA,
+                "root": os.path.abspath(env),
+                "files": {"bin/tool": entry(key)},
+            }
+            cache_file.write_text(json.dumps(doc))
+        return ["check", str(env)]
+
+    return make
+
+
+def _big_cache(work: Path) -> list[str]:
+    """A 300 MB cache file (sparse): ignored by its size, never loaded."""
+    env = _binary_prefix(work)
+    cache_file = cache_path(work.parent / "cache" / "conda-guard", env)
+    cache_file.parent.mkdir(parents=True)
+    with open(cache_file, "wb") as stream:
+        stream.write(b'{"schema": 2, "files": {')
+        stream.truncate(300 * 2**20)
+    return ["check", str(env)]
+
 
 CASES = [
     # 1. YAML alias bombs and other YAML shapes
@@ -512,6 +567,46 @@ CASES = [
         lambda w: ["diff", "/dev/stdin", _ok(w)],
         expect="ok",
         stdin=lambda w: EXPLICIT.read_bytes(),
+    ),
+    # 8. the binary cache: a corrupt entry is dropped, never trusted or fatal
+    *(
+        Case(f"cache-{name}", _poisoned(entry), expect="ok")
+        for name, entry in {
+            "entry-without-info": lambda k: {"key": k, "kind": "binary"},
+            "info-empty": lambda k: {"key": k, "kind": "binary", "info": {}},
+            "info-a-string": lambda k: {"key": k, "kind": "binary", "info": "elf"},
+            "needed-5": lambda k: {
+                "key": k,
+                "kind": "binary",
+                "info": {"format": "elf", "needed": 5},
+            },
+            "version-needs-malformed": lambda k: {
+                "key": k,
+                "kind": "binary",
+                "info": {"format": "elf", "version_needs": [["libc.so.6"]]},
+            },
+            "kind-a-list": lambda k: {"key": k, "kind": ["binary"]},
+            "key-of-size-and-mtime-only": lambda k: {
+                "size": k[0],
+                "mtime_ns": k[1],
+                "kind": "none",
+            },
+            "numpy-api-malformed": lambda k: {"key": k, "numpy_api": [1, {}, 2]},
+        }.items()
+    ),
+    Case(
+        "cache-deep-nesting",
+        _poisoned(raw='{"schema": 2, "files": ' + "[" * 200_000 + "]" * 200_000 + "}"),
+        expect="ok",
+    ),
+    Case("cache-not-json", _poisoned(raw="\x00\xff{"), expect="ok"),
+    Case("cache-300-mb", _big_cache, expect="ok"),
+    Case(
+        "cache-dir-relative",
+        lambda w: ["check", str(_binary_prefix(w)), "--json"],
+        expect="warning",
+        match="CONDA_GUARD_CACHE_DIR='relcache' is not an absolute path",
+        env={"CONDA_GUARD_CACHE_DIR": "relcache"},
     ),
     Case(
         "pixi-lock-from-stdin",

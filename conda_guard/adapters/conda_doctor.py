@@ -1,5 +1,10 @@
 """``conda doctor`` check ``abi-guard``: the report of ``conda guard check``.
 
+The same check (:func:`conda_guard.checkup.check_environment`): the records,
+and the prefix's own files (sonames nothing provides, C++ runtime symbol
+versions, extension modules built against NumPy 1.x under numpy 2, pip
+distributions left in an old Python's site-packages).
+
 conda calls :func:`check` as ``action(prefix, verbose)`` and only logs what it
 raises, so the check prints its own ✓/✗ lines and the command to run next.
 The ``plugins.guard_*`` policy (``guard_ignore``, ``guard_allow``) applies.
@@ -8,7 +13,6 @@ The ``plugins.guard_*`` policy (``guard_ignore``, ``guard_allow``) applies.
 from __future__ import annotations
 
 import shlex
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -27,17 +31,10 @@ def environment_findings(
     ``policy`` (the ``plugins.guard_*`` settings) drops ignored and allowed
     findings, as everywhere else.
     """
-    from ..analysis import analyze
-    from ..binaries import pip_extension_findings, pip_extensions
-    from ..models import State
-    from ..policy import apply_filters
-    from ..readers.prefix import read_prefix
+    from ..checkup import check_environment
 
-    state = read_prefix(prefix)
-    empty = State(records={}, source="(empty)", kind="empty", explicit=state.explicit)
-    analysis = analyze(empty, state, policy=policy)
-    pip = apply_filters(pip_extension_findings(pip_extensions(Path(prefix))), policy)
-    return [*analysis.findings, *pip.kept], [*analysis.notes, *pip.notes]
+    analysis = check_environment(prefix, policy)
+    return list(analysis.findings), list(analysis.notes)
 
 
 def check(prefix: str, verbose: bool) -> None:

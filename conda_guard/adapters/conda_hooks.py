@@ -21,6 +21,7 @@ conda goes on; with ``closed`` it stops the transaction (:func:`guard`).
 from __future__ import annotations
 
 import shlex
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..constants import BatchWhen, GuardMode, OnError
@@ -111,6 +112,27 @@ def post_solve(
         settings,
         lambda: transaction_outcome(run, settings, prefix, unlink_precs, link_precs),
     )
+    if (
+        context.dry_run
+        and not run.dry_run_noted
+        and link_check_matters(unlink_precs, link_precs)
+    ):
+        from .conda_report import dry_run_note
+
+        run.dry_run_noted = True
+        dry_run_note()
+
+
+def link_check_matters(
+    unlink_precs: Sequence[PackageRecord], link_precs: Sequence[PackageRecord]
+) -> bool:
+    """True when the link-level check has something to prove: a package leaves
+    or is replaced (binaries that stay may lose a library), or a compiled one
+    comes in (its binaries, its NumPy C-API)."""
+    return bool(unlink_precs) or any(
+        not getattr(p, "noarch", None) and getattr(p, "subdir", "") != "noarch"
+        for p in link_precs
+    )
 
 
 def check_revision(run: GuardRun) -> None:
@@ -190,8 +212,6 @@ def guard(settings: GuardSettings, build: Callable[[], Outcome | None]) -> None:
 
 def read_before(prefix: str | None) -> State:
     """The prefix as it is (an empty state for a prefix not created yet)."""
-    from pathlib import Path
-
     from ..models import State
     from ..readers.prefix import read_prefix
 
@@ -210,7 +230,8 @@ def transaction_outcome(
     link_precs: Sequence[PackageRecord],
 ) -> Outcome:
     """Analyse one solved transaction of conda."""
-    from ..analysis import analyze
+    from ..analysis import analyze, finding_key
+    from ..file_proof import prove
     from .conda_records import state_after
     from .conda_report import Outcome, details_command
 
@@ -218,7 +239,12 @@ def transaction_outcome(
     before = read_before(prefix)
     after = state_after(before, unlink_precs, link_precs, requested=request.requested())
     check_accepted(run, before, after)
-    analysis = analyze(before, after, policy=settings.policy())
+    # files already on disk: the prefix's, and incoming packages already
+    # extracted in the package cache (usually not yet: the link check has them)
+    proof = prove(before, after, pkgs_dirs=_pkgs_dirs(), links=False)
+    analysis = analyze(before, after, policy=settings.policy(), files=proof.facts)
+    proof.save()
+    run.reported = frozenset(map(finding_key, analysis.findings))
     analysis = with_batch(analysis, settings, request)
     return Outcome(
         analysis=analysis,
@@ -228,6 +254,13 @@ def transaction_outcome(
         frozen_blocks=frozen_blocks(before, analysis, settings, request),
         strict=run.strict,
     )
+
+
+def _pkgs_dirs() -> tuple[Path, ...]:
+    """conda's package caches (``context.pkgs_dirs``) that exist."""
+    from conda.base.context import context
+
+    return tuple(Path(d) for d in context.pkgs_dirs if Path(d).is_dir())
 
 
 def revision_outcome(

@@ -4,8 +4,11 @@ conda calls ``verify()`` of every pre-transaction action after it downloaded and
 extracted the packages and before it touches the prefix (never on
 ``--dry-run``, not at all with ``safety_checks: disabled``). The check reads the
 binaries that stay in the prefix and the extracted incoming packages
-(:func:`conda_guard.binaries.check_links`) and reports sonames or C/C++ runtime
-symbol versions that would go missing. In block mode the refusal is *returned*
+(:func:`conda_guard.file_proof.prove`) and reports sonames or C/C++ runtime
+symbol versions that would go missing, and what the files prove beyond the
+solve-time check: an extension module built against NumPy 1.x next to numpy
+2, which the records could only call "cannot be proven from metadata"
+(:func:`conda_guard.analysis.proven_by_files`). In block mode the refusal is *returned*
 (conda then cleans up and raises it; raising here would leave an empty new
 prefix behind). ``execute``/``reverse``/``cleanup`` do nothing: the guard never
 writes into the prefix.
@@ -58,9 +61,9 @@ def link_outcome(
     Always the link-level ones; also the rules' when no solve-time check saw
     this transaction (``conda install --file`` with an ``@EXPLICIT`` file).
     """
-    from ..analysis import Analysis, analyze
-    from ..binaries import check_links
+    from ..analysis import Analysis, analyze, proven_by_files
     from ..diff import diff_states
+    from ..file_proof import prove
     from ..policy import apply_filters
     from .conda_hooks import frozen_blocks, read_before
     from .conda_records import state_after
@@ -71,18 +74,27 @@ def link_outcome(
     before: State = read_before(prefix)
     after = state_after(before, unlink_precs, link_precs)
     policy = settings.policy()
+    # the extracted packages are there now: the files prove what the records
+    # could not (sonames, symbol versions, the NumPy C-API of extension modules)
+    proof = prove(
+        before,
+        after,
+        incoming=incoming_dirs(link_precs),
+        pkgs_dirs=(),
+        links=bool(before.records),
+    )
     if seen:
         analysis = Analysis(before, after, diff_states(before, after), ())
+        if proof.facts is not None:
+            proven = proven_by_files(
+                before, after, proof.facts, policy=policy, known=run.reported
+            )
+            analysis = analysis.extend(findings=proven)
     else:
-        analysis = analyze(before, after, policy=policy)
-    if before.records:  # binaries that stay in the prefix
-        report = check_links(
-            before, after, prefix=Path(prefix), incoming=incoming_dirs(link_precs)
-        )
-        kept = apply_filters(report.findings, policy)
-        analysis = analysis.extend(
-            findings=kept.kept, notes=(*report.notes, *kept.notes)
-        )
+        analysis = analyze(before, after, policy=policy, files=proof.facts)
+    kept = apply_filters(proof.findings, policy)
+    analysis = analysis.extend(findings=kept.kept, notes=(*proof.notes, *kept.notes))
+    proof.save()
     frozen = not seen and frozen_blocks(before, analysis, settings, request)
     if not analysis.findings and not frozen:
         return None

@@ -94,6 +94,17 @@ def act(outcome: Outcome, settings: GuardSettings) -> None:
         print(warning_text(outcome, settings), file=sys.stderr, end="")
 
 
+def dry_run_note() -> None:
+    """On ``--dry-run``, once: the link-level proof runs only on the real run."""
+    print(
+        "conda-guard: note: this is a dry run; the link-level check (sonames, "
+        "symbol versions and the NumPy C-API, read from the downloaded packages' "
+        "files) runs after download and before linking on the real run, and may "
+        "still warn or refuse then.",
+        file=sys.stderr,
+    )
+
+
 def report_skipped(exc: BaseException) -> None:
     """One warning on stderr: the check was skipped and conda goes on."""
     log.debug("conda-guard failed", exc_info=exc)

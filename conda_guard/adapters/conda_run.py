@@ -75,6 +75,11 @@ class GuardRun:
     #: ``--accept`` values taken as packages: each must name one of the
     #: transaction (checked when it is known, ``policy.check_accepted_packages``)
     accepted: tuple[str, ...] = ()
+    #: (rule, severity, message) of what the solve-time check reported, so the
+    #: link check adds only what the extracted files prove beyond it
+    reported: frozenset[tuple[str, str, str]] = frozenset()
+    #: a dry run said once that the link-level proof runs on the real run
+    dry_run_noted: bool = False
 
     @property
     def strict(self) -> bool:

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from conda_guard.abi import load_table
 from conda_guard.binaries.findings import CXX_RUNTIME_SONAMES, full, version_key
 from conda_guard.binaries.index import Owner, affected, dep_names, search_dirs
-from conda_guard.binaries.scan import Scanner, default_cache_dir, inside, is_candidate
+from conda_guard.binaries.scan import Scanner, ScannerPool, is_candidate
 from conda_guard.diff import compare_versions
 from conda_guard.models import PackageMove
 
@@ -41,45 +41,41 @@ Runtime = dict[str, tuple[str, "Record", "Record | None"]]
 
 
 class Scanners:
-    """The prefix's :class:`Scanner` and one per incoming package, one cache.
+    """The prefix's :class:`Scanner` and one per incoming package's directory.
 
-    The cache is never inside the prefix; :meth:`save` writes what was read.
+    They come from ``pool`` (a new :class:`ScannerPool` of ``cache_dir`` when
+    none is given), so a directory shared with other checks of the same run
+    is read and cached once. The cache is never inside the prefix;
+    :meth:`save` writes what was read.
     """
 
     def __init__(
-        self, prefix: Path, incoming: Mapping[str, Path], cache_dir: Path | None | bool
+        self,
+        prefix: Path,
+        incoming: Mapping[str, Path],
+        cache_dir: Path | None | bool = None,
+        pool: ScannerPool | None = None,
     ) -> None:
-        if cache_dir is None:
-            cache_dir = default_cache_dir()
-        if cache_dir not in (None, False, True) and inside(Path(cache_dir), prefix):
-            cache_dir = False  # never write into the prefix
-        self.cache_dir = cache_dir
+        self.pool = pool if pool is not None else ScannerPool(cache_dir)
+        self.pool.keep_out_of(prefix)
         self.incoming = dict(incoming)
-        self.prefix = Scanner(prefix, cache_dir)
-        self.packages: dict[str, Scanner] = {}
+        self.prefix = self.pool.get(prefix)
 
     def of(self, name: str) -> Scanner:
-        """The scanner of incoming package ``name``'s extracted directory."""
-        if name not in self.packages:
-            self.packages[name] = Scanner(Path(self.incoming[name]), self.cache_dir)
-        return self.packages[name]
+        """The scanner of incoming package ``name``'s directory."""
+        return self.pool.get(Path(self.incoming[name]))
 
     def all(self) -> tuple[Scanner, ...]:
         """Every scanner opened so far, the prefix's first."""
-        return (self.prefix, *self.packages.values())
+        return (self.prefix, *(s for s in self.pool.all() if s is not self.prefix))
 
     def stats(self) -> dict[str, int]:
         """``files_read`` (cache misses) and ``cache_hits`` of all scanners."""
-        scanners = self.all()
-        return {
-            "files_read": sum(s.reads for s in scanners),
-            "cache_hits": sum(s.hits for s in scanners),
-        }
+        return self.pool.stats()
 
     def save(self) -> None:
         """Write each scanner's cache back."""
-        for scanner in self.all():
-            scanner.save()
+        self.pool.save()
 
 
 def _nested_list() -> defaultdict[str, list[str]]:

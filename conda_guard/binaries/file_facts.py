@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from conda_guard.binaries.numpy_capi import is_extension_module, is_shared_object
-from conda_guard.binaries.scan import Scanner, incoming_from_cache, is_extracted
+from conda_guard.binaries.scan import ScannerPool, incoming_from_cache, is_extracted
 from conda_guard.facts import ExtensionApi, NumpyApi
 
 if TYPE_CHECKING:
@@ -30,13 +30,15 @@ if TYPE_CHECKING:
 class DiskFileFacts:
     """:class:`~conda_guard.facts.FileFacts` from files on disk.
 
-    A record is looked up, in order: installed in ``prefix``
-    (``conda-meta/<dist>.json`` exists; files from the record or that file;
-    pip records by their ``files``), then in ``packages`` (name → extracted
-    package directory whose ``info/index.json`` names the same build), then
-    in the package caches ``pkgs_dirs``. ``side`` does not matter: a record
-    is the same build on either side. Each root gets a :class:`Scanner`, so
-    answers are cached per file (``cache_dir`` as for :class:`Scanner`);
+    A record is looked up, in order: on the ``after`` side, installed in
+    ``after_prefix`` (the after state is a prefix on disk too); installed in
+    ``prefix`` (``conda-meta/<dist>.json`` exists; files from the record or
+    that file; pip records by their ``files``), then in ``packages`` (name →
+    extracted package directory whose ``info/index.json`` names the same
+    build), then in the package caches ``pkgs_dirs``. Otherwise ``side``
+    does not matter: a record is the same build on either side. Each root
+    gets a :class:`Scanner` from ``pool`` (or a pool of its own, with
+    ``cache_dir`` as for :class:`Scanner`), so answers are cached per file;
     call :meth:`save` (or use ``with``) to write the caches back. Inside a
     transaction: ``DiskFileFacts(prefix, incoming, pkgs_dirs=...)`` with
     ``incoming`` from :func:`~conda_guard.binaries.scan.incoming_from_cache`.
@@ -54,32 +56,38 @@ class DiskFileFacts:
         *,
         pkgs_dirs: Iterable[Path] = (),
         cache_dir: Path | None | bool = None,
+        after_prefix: Path | None = None,
+        pool: ScannerPool | None = None,
     ) -> None:
         self.prefix = Path(prefix) if prefix is not None else None
+        self.after_prefix = Path(after_prefix) if after_prefix is not None else None
         self.packages = {k: Path(v) for k, v in (packages or {}).items()}
         self.pkgs_dirs = tuple(Path(p) for p in pkgs_dirs)
-        self.cache_dir = cache_dir
+        self.pool = pool if pool is not None else ScannerPool(cache_dir)
+        for root in (self.prefix, self.after_prefix):
+            if root is not None:
+                self.pool.keep_out_of(root)
         self.unreadable: dict[str, str] = {}
-        self._scanners: dict[Path, Scanner] = {}
-        self._answers: dict[tuple[str, str], tuple[ExtensionApi, ...] | None] = {}
+        self._roots: set[Path] = set()
+        self._answers: dict[tuple[str, str, str], tuple[ExtensionApi, ...] | None] = {}
 
     def numpy_api(self, record: Record, side: Side) -> tuple[ExtensionApi, ...] | None:
         """The record's extension modules and their NumPy C-API use (see class)."""
-        key = (record.dist, record.channel)
+        where = side if self.after_prefix is not None else ""
+        key = (record.dist, record.channel, where)
         if key not in self._answers:
-            located = self._locate(record)
+            located = self._locate(record, side)
             self._answers[key] = None if located is None else self._scan(*located)
         return self._answers[key]
 
     @property
     def files_read(self) -> int:
-        """Files opened so far (cache misses) across every root."""
-        return sum(scanner.reads for scanner in self._scanners.values())
+        """Files opened so far (cache misses) across every root this used."""
+        return sum(self.pool.get(root).reads for root in self._roots)
 
     def save(self) -> None:
         """Write every scanner's cache back."""
-        for scanner in self._scanners.values():
-            scanner.save()
+        self.pool.save()
 
     def __enter__(self) -> DiskFileFacts:
         return self
@@ -87,7 +95,13 @@ class DiskFileFacts:
     def __exit__(self, *exc: object) -> None:
         self.save()
 
-    def _locate(self, record: Record) -> tuple[Path, tuple[str, ...]] | None:
+    def _locate(
+        self, record: Record, side: Side
+    ) -> tuple[Path, tuple[str, ...]] | None:
+        if side == "after" and self.after_prefix is not None:
+            files = installed_files(self.after_prefix, record)
+            if files is not None:
+                return self.after_prefix, files
         if self.prefix is not None:
             files = installed_files(self.prefix, record)
             if files is not None:
@@ -104,9 +118,8 @@ class DiskFileFacts:
     def _scan(
         self, root: Path, files: tuple[str, ...]
     ) -> tuple[ExtensionApi, ...] | None:
-        scanner = self._scanners.get(root)
-        if scanner is None:
-            scanner = self._scanners[root] = Scanner(root, self.cache_dir)
+        scanner = self.pool.get(root)
+        self._roots.add(root)
         out: list[ExtensionApi] = []
         unknown = False
         for relpath in files:
@@ -141,6 +154,8 @@ def installed_files(prefix: Path, record: Record) -> tuple[str, ...] | None:
 
     conda records count when ``conda-meta/<dist>.json`` exists (its ``files``
     when the record has none); pip records (``pip=True``) by their ``files``.
+    An empty list counts as not known (conda writes the files of every
+    package it links; a compiled package without any was not linked by it).
     """
     if record.pip:
         return record.files or None
@@ -152,8 +167,8 @@ def installed_files(prefix: Path, record: Record) -> tuple[str, ...] | None:
             files = json.load(stream).get("files")
     except (OSError, ValueError, AttributeError):
         return None
-    if not isinstance(files, list):
-        return None
+    if not isinstance(files, list) or not files:
+        return None  # no list, or an empty one: the files are not known
     return tuple(str(f) for f in files)
 
 

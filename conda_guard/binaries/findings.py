@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from conda_guard.binaries.check import Problems, Scanners
     from conda_guard.binaries.formats import BinaryInfo
     from conda_guard.binaries.index import FileIndex, Owner
+    from conda_guard.binaries.scan import Scanner
     from conda_guard.models import Record
 
 
@@ -203,7 +204,18 @@ def link_notes(index: FileIndex, problems: Problems, scanners: Scanners) -> list
         _unknown_note(index, name, by_soname)
         for name, by_soname in sorted(problems.unknown_links.items())
     ]
-    for scan in scanners.all():
+    notes += scanner_notes(scanners.all())
+    return notes + scanners.pool.notes()
+
+
+def scanner_notes(
+    scanners: Iterable[Scanner], skip_formats: Iterable[str] = ()
+) -> list[str]:
+    """Files that could not be read, and formats without a reader, per root
+    (formats in ``skip_formats``, foreign to the platform, are not counted)."""
+    skip = set(skip_formats)
+    notes = []
+    for scan in scanners:
         if scan.unreadable:
             shown = ", ".join(sorted(scan.unreadable)[:3])
             notes.append(
@@ -211,6 +223,8 @@ def link_notes(index: FileIndex, problems: Problems, scanners: Scanners) -> list
                 f"read as binaries and were not checked: {shown}"
             )
         for fmt, count in sorted(scan.unsupported.items()):
+            if fmt in skip:
+                continue
             notes.append(
                 f"{count} {fmt} file(s) under {scan.root} were not checked "
                 f"(no {fmt} reader yet)"

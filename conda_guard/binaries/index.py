@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from conda_guard.binaries.file_facts import installed_files
 from conda_guard.binaries.scan import is_library_name
 from conda_guard.diff import same_package
 from conda_guard.graph import dep_name
@@ -188,9 +189,19 @@ class FileIndex:
 
 
 def index_transaction(
-    before: State, after: State, prefix: Path, incoming: Mapping[str, Path]
+    before: State,
+    after: State,
+    prefix: Path,
+    incoming: Mapping[str, Path],
+    after_prefix: Path | None = None,
 ) -> FileIndex:
-    """Split ``before`` → ``after`` into staying/old/new and index their files."""
+    """Split ``before`` → ``after`` into staying/old/new and index their files.
+
+    A new package's files come from its extracted directory in ``incoming``,
+    else, when ``after_prefix`` is a prefix on disk that has it installed,
+    from that prefix (its ``conda-meta`` ``files``; the prefix is then the
+    package's directory).
+    """
     staying: dict[str, Record] = {}
     old: dict[str, Record] = {}
     for name, record in before.records.items():
@@ -208,13 +219,13 @@ def index_transaction(
     }
     index = FileIndex(prefix, staying, old, new, dict(incoming))
     if old or new:
-        _read_files(index)
+        _read_files(index, after_prefix)
     spellings = (str(prefix), os.path.abspath(prefix), before.prefix)
     index.prefix_strings = tuple({s.rstrip("/") for s in spellings if s})
     return index
 
 
-def _read_files(index: FileIndex) -> None:
+def _read_files(index: FileIndex, after_prefix: Path | None) -> None:
     for name, record in {**index.staying, **index.old}.items():
         index.files[name] = record.files or meta_files(index.prefix, record)
     for name in index.staying:
@@ -224,8 +235,14 @@ def _read_files(index: FileIndex) -> None:
         index.before.add(name, index.files[name])
     for name, record in index.new.items():
         directory = index.incoming.get(name)
-        if directory is None or not Path(directory).is_dir():
+        if directory is not None and Path(directory).is_dir():
+            index.incoming_files[name] = package_files(Path(directory))
+        elif after_prefix is not None and (
+            files := installed_files(after_prefix, record)
+        ):
+            index.incoming[name] = after_prefix
+            index.incoming_files[name] = files
+        else:
             index.unknown[name] = record
             continue
-        index.incoming_files[name] = package_files(Path(directory))
         index.after.add(name, index.incoming_files[name])

@@ -31,6 +31,7 @@ from conda_guard.binaries.pip import active_dists, find_pip_dists, pip_findings
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from conda_guard.binaries.scan import ScannerPool
     from conda_guard.models import Finding, State
 
 
@@ -51,6 +52,8 @@ class LinkReport:
     findings: tuple[Finding, ...] = ()
     notes: tuple[str, ...] = ()
     stats: Mapping[str, int] = field(default_factory=dict)
+    #: what makes "no findings" doubtful: files that could not be read
+    warnings: tuple[str, ...] = ()
 
 
 def check_links(
@@ -63,6 +66,8 @@ def check_links(
     pip: bool = True,
     scan_all: bool = False,
     check_incoming: bool = True,
+    after_prefix: Path | None = None,
+    pool: ScannerPool | None = None,
 ) -> LinkReport:
     """Check the binaries that stay in ``prefix`` against the state ``after``.
 
@@ -78,18 +83,27 @@ def check_links(
     that depend on the C/C++ runtime against the ``libstdc++.so.6`` /
     ``libgcc_s.so.1`` the prefix keeps (when that runtime stays or is
     downgraded) and, when ``after`` (or ``before``) has a ``__glibc`` virtual
-    package, their ``GLIBC_*`` needs against it. Never writes inside
-    ``prefix``.
+    package, their ``GLIBC_*`` needs against it. ``after_prefix``: ``after``
+    is installed there (``diff PREFIX_A PREFIX_B``), so a new package's files
+    are read from it when no extracted directory is known. ``pool`` shares
+    the scanners (and their cache) with other checks of the run. Never
+    writes inside ``prefix``.
     """
     prefix = Path(prefix)
-    index = index_transaction(before, after, prefix, incoming or {})
+    index = index_transaction(
+        before,
+        after,
+        prefix,
+        incoming or {},
+        Path(after_prefix) if after_prefix is not None else None,
+    )
     stats = dict.fromkeys(STATS, 0)
     if not index.old and not index.new:
         return LinkReport((), (), stats)
     dists = active_dists(find_pip_dists(prefix), before.get("python")) if pip else ()
     if not index.has_files and not dists:
         return LinkReport((), (_no_files_note(prefix),), stats)
-    scanners = Scanners(prefix, index.incoming, cache_dir)
+    scanners = Scanners(prefix, index.incoming, cache_dir, pool)
     problems = find_problems(
         index,
         scanners,

@@ -288,6 +288,22 @@ def _python_minor(
     )
 
 
+def _numpy_hits(dist: PipDist, scanner: Scanner, wanted: NumpyApi) -> dict[str, str]:
+    """Extension → evidence, for the extensions of ``dist`` built for ``wanted``."""
+    hits = {}
+    for ext in sorted(dist.extensions):
+        result = scanner.numpy_api(ext)
+        if result is not None and result.api is wanted:
+            hits[ext] = result.detail
+    return hits
+
+
+def _breaks(hits: Mapping[str, str]) -> str:
+    if all(fails_at_import(detail) for detail in hits.values()):
+        return "cannot import them"
+    return "breaks them"
+
+
 def _numpy_abi(
     before: Record, after: Record, dist: PipDist, scanner: Scanner
 ) -> Finding | None:
@@ -299,21 +315,15 @@ def _numpy_abi(
         wanted, severity = NumpyApi.V2, Severity.MEDIUM
     else:
         return None
-    hits = {}
-    for ext in sorted(dist.extensions):
-        result = scanner.numpy_api(ext)
-        if result is not None and result.api is wanted:
-            hits[ext] = result.detail
+    hits = _numpy_hits(dist, scanner, wanted)
     if not hits:
         return None
     if wanted is NumpyApi.V2:
         consequence = (
             "runs them only if it is not older than the NumPy version they target"
         )
-    elif all(fails_at_import(detail) for detail in hits.values()):
-        consequence = "cannot import them"
     else:
-        consequence = "breaks them"
+        consequence = _breaks(hits)
     return Finding(
         rule="numpy-abi",
         severity=severity,
@@ -326,4 +336,90 @@ def _numpy_abi(
             PackageMove(dist.name, dist.record(), dist.record()),
         ),
         evidence=tuple(f"{ext} {detail}" for ext, detail in hits.items()),
+    )
+
+
+def stale_dists(
+    dists: tuple[PipDist, ...], python: Record | None
+) -> tuple[PipDist, ...]:
+    """The dists in another Python's ``lib/pythonX.Y/site-packages`` (none
+    when the installed ``python`` is not known)."""
+    if python is None or _minor(python.version) is None:
+        return ()
+    active = set(active_dists(dists, python))
+    return tuple(
+        d for d in dists if d not in active and d.site_packages.startswith("lib/python")
+    )
+
+
+def environment_pip_findings(
+    state: State, dists: tuple[PipDist, ...], scanner: Scanner
+) -> list[Finding]:
+    """What pip-installed distributions prove about an environment as it is.
+
+    ``python-minor``: dists left in an old Python's site-packages, which the
+    installed Python does not see (high when some are compiled, medium
+    otherwise). ``numpy-abi`` (high): compiled extensions the installed
+    Python sees, built against NumPy 1.x, next to numpy >= 2 (naming the
+    files). ``scanner`` reads the prefix.
+    """
+    out = []
+    python = _conda_record(state, "python")
+    stale = stale_dists(dists, python)
+    if python is not None and stale:
+        out.append(_left_behind(python, stale))
+    numpy = _conda_record(state, "numpy", "numpy-base")
+    major = _major(numpy.version) if numpy is not None else None
+    if numpy is None or major is None or major < 2:
+        return out
+    for dist in active_dists(dists, python):
+        hits = _numpy_hits(dist, scanner, NumpyApi.V1) if dist.extensions else {}
+        if hits:
+            out.append(
+                Finding(
+                    rule="numpy-abi",
+                    severity=Severity.HIGH,
+                    message=(
+                        f"{dist.label} has compiled extensions built against NumPy "
+                        f"1.x; the installed numpy {_vb(numpy)} {_breaks(hits)}"
+                    ),
+                    packages=(
+                        PackageMove(numpy.name, numpy, numpy),
+                        PackageMove(dist.name, dist.record(), dist.record()),
+                    ),
+                    evidence=tuple(f"{ext} {detail}" for ext, detail in hits.items()),
+                )
+            )
+    return out
+
+
+def _left_behind(python: Record, stale: tuple[PipDist, ...]) -> Finding:
+    compiled = [d for d in stale if d.extensions]
+    sites = sorted({d.site_packages for d in stale})
+    minor = _minor(python.version)
+    assert minor is not None
+    evidence = [f"{d.label}: {d.dist_info}" for d in stale]
+    evidence += [f"{d.label}: {ext}" for d in compiled for ext in d.extensions[:3]]
+    evidence.append(
+        f"python {_vb(python)} looks in lib/python{minor[0]}.{minor[1]}/site-packages"
+        " only, and conda does not move files it did not install"
+    )
+    names = ", ".join(f"{d.name} {d.version}" for d in stale)
+    return Finding(
+        rule="python-minor",
+        severity=Severity.HIGH if compiled else Severity.MEDIUM,
+        message=(
+            f"{len(stale)} pip-installed distribution(s) left in "
+            f"{', '.join(sites)} by an earlier Python change cannot be imported by "
+            f"python {python.version}: {names}"
+            + (
+                f" ({len(compiled)} with compiled extensions built for another Python)"
+                if compiled
+                else ""
+            )
+            + "; reinstall them"
+        ),
+        packages=(PackageMove("python", python, python),)
+        + tuple(PackageMove(d.name, d.record(), None) for d in stale),
+        evidence=tuple(evidence[:16]),
     )

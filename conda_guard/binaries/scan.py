@@ -3,26 +3,34 @@
 :func:`is_candidate` picks paths that can be binaries (shared objects,
 Python extensions, files under ``bin/``); :class:`Scanner` reads them under
 one root directory (a prefix or an extracted package) through
-:func:`~conda_guard.binaries.read.read_binary` and remembers each result
-keyed by the path with its size and mtime, in one JSON file per root under
-:func:`default_cache_dir`, with the NumPy C-API each file uses
-(:meth:`Scanner.numpy_api`). The cache is never written inside the root.
-Standard library only.
+:func:`~conda_guard.binaries.read.read_binary` and remembers each result,
+with the NumPy C-API each file uses (:meth:`Scanner.numpy_api`), in the
+cache file of that root (:mod:`conda_guard.binaries.cache`: keys, validation,
+atomic writes, pruning). :class:`ScannerPool` hands out one scanner per root,
+so every check of one run shares it and its cache file is written once. The
+cache is never written inside the root. Standard library only.
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import json
 import os
 import re
-import stat
-import sys
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from conda_guard.binaries.cache import (
+    CACHE_ENV,
+    CACHE_SCHEMA,
+    cache_dir_problem,
+    cache_path,
+    default_cache_dir,
+    file_key,
+    load_entries,
+    prune,
+    today,
+    write_entries,
+)
 from conda_guard.binaries.formats import (
     HEAD_SIZE,
     BinaryInfo,
@@ -42,14 +50,23 @@ if TYPE_CHECKING:
 
     from conda_guard.models import Record
 
-#: Environment variable that overrides the cache directory.
-CACHE_ENV = "CONDA_GUARD_CACHE_DIR"
-#: Bumped when the cached JSON changes shape; older files are ignored.
-CACHE_SCHEMA = 1
+__all__ = [
+    "CACHE_ENV",
+    "CACHE_SCHEMA",
+    "Scanner",
+    "ScannerPool",
+    "cache_dir_problem",
+    "default_cache_dir",
+    "guess_pkgs_dirs",
+    "incoming_from_cache",
+    "inside",
+    "is_candidate",
+    "is_extracted",
+    "is_library_name",
+]
 
 _LIB_NAME = re.compile(r"\.(?:so(?:\.[0-9][0-9A-Za-z.]*)?|dylib|pyd|dll|exe|node)$")
 _EXEC_DIRS = frozenset({"bin", "sbin", "libexec"})
-_API_VALUES = frozenset(api.value for api in NumpyApi)
 
 
 def is_library_name(name: str) -> bool:
@@ -65,36 +82,11 @@ def is_candidate(relpath: str) -> bool:
     return any(part in _EXEC_DIRS for part in head.split("/")) if head else False
 
 
-def default_cache_dir() -> Path | None:
-    """``$CONDA_GUARD_CACHE_DIR``, else the platform's user cache dir + ``conda-guard``.
-
-    Linux and others: ``$XDG_CACHE_HOME`` or ``~/.cache``; macOS:
-    ``~/Library/Caches``; Windows: ``%LOCALAPPDATA%``. ``None`` when no home
-    directory is known.
-    """
-    override = os.environ.get(CACHE_ENV)
-    if override:
-        return Path(override)
-    if sys.platform == "win32":
-        base = os.environ.get("LOCALAPPDATA")
-        return Path(base) / "conda-guard" / "Cache" if base else None
-    try:
-        home = Path.home()
-    except RuntimeError:
-        home = None
-    if sys.platform == "darwin" and home is not None:
-        return home / "Library" / "Caches" / "conda-guard"
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    if xdg and os.path.isabs(xdg):
-        return Path(xdg) / "conda-guard"
-    return home / ".cache" / "conda-guard" if home is not None else None
-
-
 def inside(path: Path, root: Path) -> bool:
     """True when ``path`` is ``root`` or below it (symbolic links resolved)."""
     try:
         path.resolve().relative_to(root.resolve())
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):
         return False
     return True
 
@@ -104,65 +96,67 @@ class Scanner:
 
     ``cache_dir=None`` uses :func:`default_cache_dir`; ``cache_dir=False``
     disables the cache. Counters: ``reads`` (files opened), ``hits`` (cache
-    answers), ``unreadable`` (relpath → reason), ``unsupported`` (format →
-    count of files with no reader).
+    answers), ``rejected`` (malformed cache entries dropped when loading),
+    ``unreadable`` (relpath → reason), ``unsupported`` (format → count of
+    files with no reader).
     """
 
     def __init__(self, root: Path, cache_dir: Path | None | bool = None) -> None:
         self.root = Path(root)
+        self._root_str = str(self.root)
         self.reads = 0
         self.hits = 0
+        self.rejected = 0
         self.unreadable: dict[str, str] = {}
         self.unsupported: dict[str, int] = {}
         self._memo: dict[tuple[str, bool], BinaryInfo | None] = {}
+        self._keys: dict[tuple[str, bool], list[Any] | None] = {}
+        self._apis: dict[str, Classification | None] = {}
         self._dirty = False
         self._entries: dict[str, Any] = {}
+        self._used: set[str] = set()
+        self._today = today()
         self._cache_file: Path | None = None
         if cache_dir is False:
             return
         base = default_cache_dir() if cache_dir in (None, True) else Path(cache_dir)
         if base is None:
             return
-        key = hashlib.sha256(os.fsencode(os.path.abspath(self.root))).hexdigest()
-        cache_file = base / "binaries" / f"{key[:24]}.json"
+        cache_file = cache_path(base, self.root)
         if inside(cache_file, self.root):
             return  # never write into the prefix
         self._cache_file = cache_file
-        try:
-            with open(cache_file, encoding="utf-8") as stream:
-                data = json.load(stream)
-        except (OSError, ValueError):
-            return
-        if (
-            isinstance(data, dict)
-            and data.get("schema") == CACHE_SCHEMA
-            and data.get("root") == os.path.abspath(self.root)
-            and isinstance(data.get("files"), dict)
-        ):
-            self._entries = data["files"]
+        self._entries, self.rejected = load_entries(cache_file, self.root)
+        self._dirty = self.rejected > 0
 
     @property
     def cache_file(self) -> Path | None:
         """Where the cache of this root lives (``None`` when disabled)."""
         return self._cache_file
 
+    def disable_cache(self) -> None:
+        """Write nothing back (what was loaded stays usable for this run)."""
+        self._cache_file = None
+
     def _entry(self, relpath: str, follow: bool) -> tuple[dict[str, Any], Path] | None:
+        memo = (relpath, follow)
+        if memo not in self._keys:
+            self._keys[memo] = file_key(
+                os.path.join(self._root_str, relpath), follow=follow
+            )
+        key = self._keys[memo]
+        if key is None:
+            return None
         path = self.root / relpath
-        try:
-            st = os.stat(path) if follow else os.lstat(path)
-        except OSError:
-            return None
-        if not stat.S_ISREG(st.st_mode):
-            return None
+        self._used.add(relpath)
         entry = self._entries.get(relpath)
-        if (
-            isinstance(entry, dict)
-            and entry.get("size") == st.st_size
-            and entry.get("mtime_ns") == st.st_mtime_ns
-        ):
+        if entry is not None and entry["key"] == key:
             self.hits += 1
+            if entry.get("used") != self._today:
+                entry["used"] = self._today
+                self._dirty = True
             return entry, path
-        entry = {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
+        entry = {"key": key, "used": self._today}
         self._entries[relpath] = entry
         self._dirty = True
         return entry, path
@@ -194,6 +188,7 @@ class Scanner:
                 self.unsupported[kind] = self.unsupported.get(kind, 0) + 1
             return None
         self.reads += 1
+        self._dirty = True
         try:
             with open(path, "rb") as stream:
                 head = stream.read(HEAD_SIZE)
@@ -219,51 +214,114 @@ class Scanner:
         when the file is not a regular file (symbolic links are followed) or
         cannot be read. Answers are cached with the classifier's version.
         """
+        if relpath not in self._apis:
+            self._apis[relpath] = self._numpy_api(relpath)
+        return self._apis[relpath]
+
+    def _numpy_api(self, relpath: str) -> Classification | None:
         found = self._entry(relpath, follow=True)
         if found is None:
             return None
         entry, path = found
         cached = entry.get("numpy_api")
-        if (
-            isinstance(cached, list)
-            and len(cached) == 3
-            and cached[0] == CLASSIFIER_VERSION
-            and cached[1] in _API_VALUES
-        ):
-            return Classification(NumpyApi(cached[1]), str(cached[2]))
+        if cached is not None and cached[0] == CLASSIFIER_VERSION:
+            return Classification(NumpyApi(cached[1]), cached[2])
         self.reads += 1
         result = classify_file(path)
         if result is None:
             return None
-        entry.pop("numpy", None)  # the string heuristic this replaces
         entry["numpy_api"] = [CLASSIFIER_VERSION, result.api.value, result.detail]
         self._dirty = True
         return result
 
-    def save(self) -> None:
-        """Write the cache back (atomically) when something new was read."""
-        if not self._dirty or self._cache_file is None:
+    def save(self, *, every_file_seen: bool = False) -> None:
+        """Write the cache back (atomically) when something changed.
+
+        ``every_file_seen``: this run looked at every file of the root that
+        matters, so entries it did not use are stale and dropped.
+        """
+        if self._cache_file is None:
             return
-        data = {
-            "schema": CACHE_SCHEMA,
-            "root": os.path.abspath(self.root),
-            "files": self._entries,
+        kept = prune(
+            self._entries,
+            self._used,
+            every_file_seen=every_file_seen,
+            day=self._today,
+        )
+        if not self._dirty and len(kept) == len(self._entries):
+            return
+        if write_entries(self._cache_file, self.root, kept):
+            self._entries = kept
+            self._dirty = False
+
+
+class ScannerPool:
+    """One :class:`Scanner` per root directory for one run, one cache directory.
+
+    Every check of a run (link checks, the NumPy C-API facts, ``check``)
+    takes its scanners from one pool, so a root's cache file is loaded once
+    and written once. ``cache_dir`` as for :class:`Scanner`; a cache
+    directory inside a root is not used for that root.
+    """
+
+    def __init__(self, cache_dir: Path | None | bool = None) -> None:
+        if cache_dir in (None, True):
+            cache_dir = default_cache_dir()
+            if cache_dir is None:
+                cache_dir = False
+        self.cache_dir: Path | bool = cache_dir
+        self._scanners: dict[str, Scanner] = {}
+
+    def keep_out_of(self, root: Path) -> None:
+        """Turn the cache off when its directory is inside ``root`` (a prefix)."""
+        if self.cache_dir is not False and inside(Path(self.cache_dir), Path(root)):
+            self.cache_dir = False
+            for scanner in self._scanners.values():
+                scanner.disable_cache()
+
+    def get(self, root: Path) -> Scanner:
+        """The scanner of ``root`` (made on first use)."""
+        key = os.path.abspath(root)
+        scanner = self._scanners.get(key)
+        if scanner is None:
+            cache = self.cache_dir
+            if cache is not False and inside(Path(cache), Path(root)):
+                cache = False  # never write into the root
+            scanner = self._scanners[key] = Scanner(Path(root), cache)
+        return scanner
+
+    def all(self) -> tuple[Scanner, ...]:
+        """Every scanner made so far."""
+        return tuple(self._scanners.values())
+
+    def stats(self) -> dict[str, int]:
+        """``files_read`` (cache misses) and ``cache_hits`` of all scanners."""
+        scanners = self.all()
+        return {
+            "files_read": sum(s.reads for s in scanners),
+            "cache_hits": sum(s.hits for s in scanners),
         }
-        directory = self._cache_file.parent
-        try:
-            directory.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as stream:
-                    json.dump(data, stream, separators=(",", ":"))
-                os.replace(tmp, self._cache_file)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
-        except OSError:
-            return  # a cache that cannot be written only costs time
-        self._dirty = False
+
+    def notes(self) -> list[str]:
+        """What went wrong with the cache itself (a relative directory, bad entries)."""
+        out = [problem] if (problem := cache_dir_problem()) else []
+        for scanner in self.all():
+            if scanner.rejected and scanner.cache_file is not None:
+                one = scanner.rejected == 1
+                out.append(
+                    f"{scanner.rejected} malformed "
+                    f"{'entry' if one else 'entries'} of the binary cache "
+                    f"{scanner.cache_file} {'was' if one else 'were'} ignored (the "
+                    f"{'file was' if one else 'files were'} read again)"
+                )
+        return out
+
+    def save(self, *, every_file_seen: tuple[Path, ...] = ()) -> None:
+        """Write each scanner's cache; roots in ``every_file_seen`` are pruned to
+        the entries this run used."""
+        full = {os.path.abspath(p) for p in every_file_seen}
+        for key, scanner in self._scanners.items():
+            scanner.save(every_file_seen=key in full)
 
 
 def incoming_from_cache(
