@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from conda_guard.binaries.scan import is_library_name
 from conda_guard.models import Finding, PackageMove, Severity
@@ -108,30 +108,56 @@ def _version_finding(
     lib: BinaryInfo,
     per_file: Mapping[str, list[str]],
 ) -> Finding:
-    missing = sorted(
-        {v for names in per_file.values() for v in names},
-        key=lambda v: version_key(v) or (v, ()),
-    )
-    need_top = highest(missing)
-    have_top = highest(lib.version_defs)
-    needs = " and ".join(need_top[f] for f in sorted(need_top)) or ", ".join(missing)
-    have = " and ".join(have_top[f] for f in sorted(need_top) if f in have_top)
-    provides = f"provides up to {have}" if have else f"does not define {needs}"
-    evidence = [
-        f"{rel}: needs {', '.join(sorted(set(names)))} from {soname}"
-        for rel, names in sorted(per_file.items())
-    ][:_MAX_EVIDENCE]
-    evidence.append(
-        f"{path} of {full(record)} defines up to "
-        + ", ".join(have_top[f] for f in sorted(have_top))
+    gap = symbol_gap(per_file, lib.version_defs, soname)
+    provides = (
+        f"provides up to {gap.have}" if gap.have else f"does not define {gap.needs}"
     )
     return Finding(
         rule="cxx-runtime" if soname in CXX_RUNTIME_SONAMES else "soname",
         severity=Severity.HIGH,
-        message=f"{owner.label} needs {needs}, {record.name} {record.version} "
+        message=f"{owner.label} needs {gap.needs}, {record.name} {record.version} "
         f"{provides}",
         packages=owner.moves + (PackageMove(record.name, previous, record),),
-        evidence=tuple(evidence),
+        evidence=(
+            *gap.evidence,
+            f"{path} of {full(record)} defines up to {gap.defined}",
+        ),
+    )
+
+
+def _order(name: str) -> tuple[str, tuple[int, ...]]:
+    return version_key(name) or (name, ())
+
+
+class SymbolGap(NamedTuple):
+    """Symbol versions some files need from a library and what it defines."""
+
+    #: the highest needed version of each family (``GLIBCXX_3.4.32 and CXXABI_1.3.15``)
+    needs: str
+    #: the library's highest version of those families ("" when it has none)
+    have: str
+    #: the library's highest version of every family it defines
+    defined: str
+    #: one line per file: what it needs from the library
+    evidence: tuple[str, ...]
+
+
+def symbol_gap(
+    per_file: Mapping[str, Iterable[str]], defs: Iterable[str], soname: str
+) -> SymbolGap:
+    """What ``per_file`` (file → missing version names) needs from ``soname``
+    (defining ``defs``), for a finding's message and evidence."""
+    missing = sorted({v for names in per_file.values() for v in names}, key=_order)
+    need_top = highest(missing)
+    have_top = highest(defs)
+    return SymbolGap(
+        needs=" and ".join(need_top[f] for f in sorted(need_top)) or ", ".join(missing),
+        have=" and ".join(have_top[f] for f in sorted(need_top) if f in have_top),
+        defined=", ".join(have_top[f] for f in sorted(have_top)),
+        evidence=tuple(
+            f"{rel}: needs {', '.join(sorted(set(names), key=_order))} from {soname}"
+            for rel, names in sorted(per_file.items())
+        )[:_MAX_EVIDENCE],
     )
 
 

@@ -37,9 +37,8 @@ from conda_guard.binaries.file_facts import installed_files
 from conda_guard.binaries.findings import (
     CXX_RUNTIME_SONAMES,
     full,
-    highest,
     scanner_notes,
-    version_key,
+    symbol_gap,
 )
 from conda_guard.binaries.index import search_dirs
 from conda_guard.binaries.links import LinkReport
@@ -347,33 +346,18 @@ def _version_finding(
     owner: _Owner, soname: str, per_file: dict[str, list[str]], found: _Found
 ) -> Finding:
     where, defs = found.provider[owner.label, soname]
-    missing = {v for names in per_file.values() for v in names}
-    need_top = highest(missing)
-    have_top = highest(defs)
-    needs = " and ".join(need_top[f] for f in sorted(need_top)) or ", ".join(
-        sorted(missing)
-    )
-    have = " and ".join(have_top[f] for f in sorted(need_top) if f in have_top)
-    provides = f"defines up to {have}" if have else f"does not define {needs}"
-    evidence = [
-        f"{rel}: needs {', '.join(sorted(set(names), key=_order))} from {soname}"
-        for rel, names in sorted(per_file.items())
-    ][:_MAX_EVIDENCE]
-    evidence.append(
-        f"{where} defines up to " + ", ".join(have_top[f] for f in sorted(have_top))
+    gap = symbol_gap(per_file, defs, soname)
+    provides = (
+        f"defines up to {gap.have}" if gap.have else f"does not define {gap.needs}"
     )
     return Finding(
         rule="cxx-runtime" if soname in RUNTIME_SONAMES else "soname",
         severity=Severity.HIGH,
-        message=f"{owner.label} needs {needs}, but the {soname} it loads ({where}) "
+        message=f"{owner.label} needs {gap.needs}, but the {soname} it loads ({where}) "
         f"{provides}",
         packages=owner.moves,
-        evidence=tuple(evidence),
+        evidence=(*gap.evidence, f"{where} defines up to {gap.defined}"),
     )
-
-
-def _order(name: str) -> tuple[str, tuple[int, ...]]:
-    return version_key(name) or (name, ())
 
 
 def _notes(state: State, prefix: Path, found: _Found, foreign: bool) -> list[str]:
