@@ -279,3 +279,20 @@ def test_no_module_over_500_lines_without_a_reason() -> None:
         if not says_why_long(ast.get_docstring(ast.parse(text))):
             unexplained.append(name)
     assert unexplained == []
+
+
+# -- docs/dev/architecture.md places every module -------------------------------
+
+ARCHITECTURE = ROOT / "docs" / "dev" / "architecture.md"
+
+
+def documented_path(name: str) -> str:
+    """How architecture.md names a module: its path under conda_guard/."""
+    return MODULES[name].relative_to(PACKAGE).as_posix()
+
+
+def test_architecture_doc_names_every_module() -> None:
+    text = ARCHITECTURE.read_text(encoding="utf-8")
+    assert documented_path("conda_guard.readers.pixi_lock") == "readers/pixi_lock.py"
+    missing = [n for n in MODULES if f"`{documented_path(n)}`" not in text]
+    assert missing == []
