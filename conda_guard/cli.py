@@ -55,7 +55,14 @@ traceback).
 """
 
 
+def _add_report_options(p: argparse.ArgumentParser) -> None:
+    """The report and the exit status: every subcommand has both groups."""
+    _add_output_options(p)
+    _add_policy_options(p)
+
+
 def _add_output_options(p: argparse.ArgumentParser) -> None:
+    """How the report is printed (format, size, colour)."""
     out = p.add_argument_group("output")
     fmt = out.add_mutually_exclusive_group()
     fmt.add_argument(
@@ -91,6 +98,10 @@ def _add_output_options(p: argparse.ArgumentParser) -> None:
         default="auto",
         help="colour the text report (default: auto, only on a terminal)",
     )
+
+
+def _add_policy_options(p: argparse.ArgumentParser) -> None:
+    """Which findings count (exit status) and which are dropped or shown."""
     pol = p.add_argument_group("policy")
     pol.add_argument(
         "--fail-on",
@@ -179,7 +190,7 @@ def configure_diff(p: argparse.ArgumentParser) -> None:
     from .solve import add_solve_arguments
 
     add_solve_arguments(p)
-    _add_output_options(p)
+    _add_report_options(p)
 
 
 def configure_history(p: argparse.ArgumentParser) -> None:
@@ -193,7 +204,7 @@ def configure_history(p: argparse.ArgumentParser) -> None:
         metavar="N",
         help="show only revision N (repeatable)",
     )
-    _add_output_options(p)
+    _add_report_options(p)
 
 
 def configure_check(p: argparse.ArgumentParser) -> None:
@@ -207,7 +218,7 @@ def configure_check(p: argparse.ArgumentParser) -> None:
         help="skip the checks of the prefix's files (sonames, symbol versions, "
         "the NumPy C-API of extension modules, pip-installed distributions)",
     )
-    _add_output_options(p)
+    _add_report_options(p)
 
 
 SUBCOMMANDS = {

@@ -89,26 +89,17 @@ def prove(
     disk, the facts come from ``incoming`` and ``pkgs_dirs`` alone (a new
     environment whose packages are in the cache).
     """
-    first, second = on_disk(before), on_disk(after)
-    if second is not None and first is not None and second == first:
-        second = None  # PREFIX@N is not on disk; the same prefix proves nothing new
+    first, second = _sides(before, after)
     root = first if first is not None else second
     if not enabled or (root is None and not pkgs_dirs and not incoming):
         return FileProof()
-    from .binaries import check_links, guess_pkgs_dirs, incoming_from_cache
     from .binaries.file_facts import DiskFileFacts
     from .binaries.scan import ScannerPool
 
     pool = ScannerPool(cache_dir)
-    if pkgs_dirs is not None:
-        dirs = tuple(Path(p) for p in pkgs_dirs)
-    else:
-        dirs = guess_pkgs_dirs(root) if root is not None else ()
+    dirs = _pkgs_dirs(pkgs_dirs, root)
     changed = _changed(before, after)
-    found = dict(incoming or {})
-    missing = [r for r in changed if r.name not in found]
-    if missing and second is None:
-        found.update(incoming_from_cache(missing, dirs))
+    found = _incoming(changed, incoming, dirs, from_cache=second is None)
     facts: FileFacts | None = DiskFileFacts(
         first, found, pkgs_dirs=dirs, after_prefix=second, pool=pool
     )
@@ -116,20 +107,62 @@ def prove(
         facts = None  # a prefix of records without files: nothing to read
     if first is None or not links:
         return FileProof(facts, pool=pool)
-    gone = any(r.name not in after for r in before if not r.pip)
-    if (
-        (changed or gone)
-        and not any(r.files for r in before)
-        and not any(r.pip for r in before)
-    ):
-        # nothing to read: no record lists its files and no pip-installed
-        # distribution; this is what check_links would say, without loading it
+    if _nothing_to_read(before, after, changed):
+        # this is what check_links would say, without loading it
         note = (
             "link-level checks skipped: no installed files are known for "
             f"{first} (conda-meta records without 'files')"
         )
         return FileProof(facts, (), (note,), pool)
+    from .binaries import check_links
+
     report = check_links(
         before, after, prefix=first, incoming=found, after_prefix=second, pool=pool
     )
     return FileProof(facts, report.findings, report.notes, pool)
+
+
+def _sides(before: State, after: State) -> tuple[Path | None, Path | None]:
+    """The prefixes on disk of ``before`` and ``after`` (None: not on disk)."""
+    first, second = on_disk(before), on_disk(after)
+    if second is not None and first is not None and second == first:
+        second = None  # PREFIX@N is not on disk; the same prefix proves nothing new
+    return first, second
+
+
+def _pkgs_dirs(pkgs_dirs: Iterable[Path] | None, root: Path | None) -> tuple[Path, ...]:
+    """The package caches to look in: given, or guessed from the prefix."""
+    if pkgs_dirs is not None:
+        return tuple(Path(p) for p in pkgs_dirs)
+    if root is None:
+        return ()
+    from .binaries import guess_pkgs_dirs
+
+    return guess_pkgs_dirs(root)
+
+
+def _incoming(
+    changed: list,
+    incoming: Mapping[str, Path] | None,
+    dirs: tuple[Path, ...],
+    *,
+    from_cache: bool,
+) -> dict[str, Path]:
+    """Extracted directories of incoming packages: given, else from the caches."""
+    found = dict(incoming or {})
+    missing = [r for r in changed if r.name not in found]
+    if missing and from_cache:
+        from .binaries import incoming_from_cache
+
+        found.update(incoming_from_cache(missing, dirs))
+    return found
+
+
+def _nothing_to_read(before: State, after: State, changed: list) -> bool:
+    """Something changes, but no record lists its files and no pip distribution."""
+    gone = any(r.name not in after for r in before if not r.pip)
+    return bool(
+        (changed or gone)
+        and not any(r.files for r in before)
+        and not any(r.pip for r in before)
+    )

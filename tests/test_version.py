@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from conda_guard.version import (
@@ -564,6 +564,11 @@ def _spec_pair_is_comparable(template: str, v: str, candidate: str) -> bool:
     - a trailing ``_`` on the candidate's public part (``=3.0`` vs ``3_`` or
       ``3_+1``): conda compares
       ``[3, '_']`` with ``[3]`` and says no; rattler says yes.
+    - a prefix ending in letters that the candidate's letters continue
+      (``0.a.*`` vs ``0.alpha``, ``=1.0rc`` vs ``1.0rca``): conda compares the
+      last component of a prefix as a string prefix (``'alpha'.startswith('a')``)
+      and says yes; rattler compares whole components and says no (py-rattler
+      0.28; found by hypothesis, the flake of issue 15).
     """
     if template == "~={v}":
         return "." in v and re.search(r"[_+!-]", v) is None
@@ -572,8 +577,24 @@ def _spec_pair_is_comparable(template: str, v: str, candidate: str) -> bool:
             "+" not in v
             and re.search(r"[a-z][._]", v, re.IGNORECASE) is None
             and re.search(r"_(?:\+|$)", candidate) is None
+            and not _letters_continue(v, candidate)
         )
     return True
+
+
+def _public(text: str) -> str:
+    """The public part of a version, lowercased, ``-``/``_`` read as ``.``."""
+    return re.sub(r"[-_]", ".", text.lower().split("+")[0].split("!")[-1])
+
+
+def _letters_continue(prefix: str, candidate: str) -> bool:
+    """``prefix`` ends in a letter and ``candidate`` continues it with letters."""
+    head, text = _public(prefix), _public(candidate)
+    return (
+        head[-1:].isalpha()
+        and text.startswith(head)
+        and text[len(head) : len(head) + 1].isalpha()
+    )
 
 
 @settings(max_examples=1500, deadline=None)
@@ -597,6 +618,10 @@ def test_spec_matching_matches_rattler(
         ("=3.0", "3_", False, True),
         ("3+0*", "3.3post1", False, True),
         ("1.0a.1.*", "1.0a0.1.5", True, False),
+        ("0.a.*", "0.alpha", True, False),
+        ("0.a*", "0.alpha", True, False),
+        ("=1.0rc", "1.0rca", True, False),
+        ("!=13.9rc.*", "13.9rcev", False, True),
     ],
 )
 def test_known_rattler_spec_differences(
@@ -605,3 +630,72 @@ def test_known_rattler_spec_differences(
     rattler = pytest.importorskip("rattler")
     assert VersionSpec(spec).match(version) is conda
     assert rattler.VersionSpec(spec).matches(rattler.Version(version)) is rattler_says
+    assert not _spec_pair_is_comparable(*_as_template(spec), version)
+
+
+def _as_template(spec: str) -> tuple[str, str]:
+    """``(template, v)`` of a one-version spec of _SPEC_TEMPLATES."""
+    for template in sorted(_PREFIX_TEMPLATES, key=len, reverse=True):
+        head, _, tail = template.partition("{v}")
+        if spec.startswith(head) and spec.endswith(tail):
+            return template, spec[len(head) : len(spec) - len(tail)]
+    raise AssertionError(spec)
+
+
+@pytest.mark.conda
+@pytest.mark.parametrize(
+    ("spec", "version", "answer"),
+    [
+        ("=3.0", "3_", False),
+        ("3+0*", "3.3post1", False),
+        ("1.0a.1.*", "1.0a0.1.5", True),
+        ("0.a.*", "0.alpha", True),
+        ("0.a*", "0.alpha", True),
+        ("=1.0rc", "1.0rca", True),
+        ("!=13.9rc.*", "13.9rcev", False),
+    ],
+)
+def test_known_rattler_spec_differences_are_condas_answers(
+    spec: str, version: str, answer: bool
+) -> None:
+    from conda.models.version import VersionSpec as CondaVersionSpec
+
+    assert CondaVersionSpec(spec).match(version) is answer
+    assert VersionSpec(spec).match(version) is answer
+
+
+@pytest.mark.conda
+@settings(max_examples=1000, deadline=None)
+@given(st.sampled_from(_SPEC_TEMPLATES), versions(), versions(), versions())
+@example("{v}.*", "0.a", "0", "0.alpha")  # rattler says no (issue 15's flake)
+@example("~={v}", "24", "0", "16.21")  # conda says no, we reject the spec
+def test_spec_matching_matches_conda(
+    template: str, v: str, w: str, candidate: str
+) -> None:
+    """Ours against conda's own VersionSpec, with no zone left out.
+
+    The one difference: a ``~=`` spec conda cannot expand (``~=24``: no
+    '.' to cut) we reject when parsing; conda fails when matching, or says
+    no when the candidate is lower (``x >= y`` is checked first).
+    """
+    from conda.models.version import VersionOrder as CondaVersionOrder
+    from conda.models.version import VersionSpec as CondaVersionSpec
+
+    try:
+        CondaVersionOrder(candidate)
+        parse_version(candidate)
+    except Exception:
+        assume(False)
+    spec_text = template.format(v=v, w=w)
+    try:
+        ours: bool | None = VersionSpec(spec_text).match(candidate)
+    except InvalidVersionSpec:
+        ours = None
+    try:
+        theirs: bool | None = CondaVersionSpec(spec_text).match(candidate)
+    except Exception:
+        theirs = None
+    if ours is None and template == "~={v}":
+        assert theirs is not True, (spec_text, candidate)
+    else:
+        assert ours is theirs, (spec_text, candidate)

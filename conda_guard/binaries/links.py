@@ -31,6 +31,9 @@ from conda_guard.binaries.pip import active_dists, find_pip_dists, pip_findings
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from conda_guard.binaries.check import Problems
+    from conda_guard.binaries.index import FileIndex
+    from conda_guard.binaries.pip import PipDist
     from conda_guard.binaries.scan import ScannerPool
     from conda_guard.models import Finding, State
 
@@ -112,13 +115,39 @@ def check_links(
         glibc=after.get("__glibc") or before.get("__glibc"),
         check_incoming=check_incoming,
     )
+    pip_dists = dists if pip else None
+    findings = _findings(before, after, prefix, index, problems, scanners, pip_dists)
+    return _report(index, problems, scanners, findings)
+
+
+def _findings(
+    before: State,
+    after: State,
+    prefix: Path,
+    index: FileIndex,
+    problems: Problems,
+    scanners: Scanners,
+    dists: tuple[PipDist, ...] | None,
+) -> list[Finding]:
+    """The link findings, then (``dists`` not None) those of pip's extensions."""
     findings = link_findings(index, problems, scanners)
-    if pip:  # python-minor and numpy-abi of pip's extensions
+    if dists is not None:  # python-minor and numpy-abi of pip's extensions
         findings += pip_findings(
             before, after, prefix, dists=dists, scanner=scanners.prefix
         )
+    return findings
+
+
+def _report(
+    index: FileIndex,
+    problems: Problems,
+    scanners: Scanners,
+    findings: list[Finding],
+) -> LinkReport:
+    """The notes and counters after the findings; the binary cache saved last."""
     notes = link_notes(index, problems, scanners)
     scanners.save()
+    stats = dict.fromkeys(STATS, 0)
     stats.update(problems.stats)
     stats.update(scanners.stats())
     return LinkReport(tuple(findings), tuple(notes), stats)

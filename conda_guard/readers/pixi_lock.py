@@ -13,7 +13,8 @@ from the file name as rattler does. YAML via ``env_yaml.load_yaml``.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from contextlib import suppress
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from conda_guard.exceptions import InputError, UsageError
 from conda_guard.models import Record, State, channel_name
@@ -70,47 +71,64 @@ def _location(entry: dict[str, Any], version: int) -> tuple[str, str] | None:
     return None
 
 
+class _FromLocation(NamedTuple):
+    """What a package's location says about it (``None``/``""``: nothing)."""
+
+    name: str | None = None
+    version: str | None = None
+    build: str | None = None
+    subdir: str = ""
+    channel: str = ""
+    url: str | None = None
+    fn: str | None = None
+
+
+def _from_location(kind: str, location: str) -> _FromLocation:
+    """Name, version, build (and channel, subdir for a URL) from a location."""
+    if kind == "source":
+        m = _SOURCE_ID_RE.fullmatch(location)
+        return _FromLocation(name=m.group(1) if m else None)
+    if "://" in location:
+        subdir = channel = ""
+        fn = name = version = build = None
+        with suppress(ValueError):  # keeps what was read before the error
+            channel_url, subdir, fn = split_package_url(location)
+            name, version, build = split_dist(fn)
+            channel = channel_name(channel_url)
+        return _FromLocation(name, version, build, subdir, channel, location, fn)
+    try:  # a local archive path
+        fn = location.replace("\\", "/").rpartition("/")[2]
+        name, version, build = split_dist(fn)
+    except ValueError:
+        return _FromLocation()
+    return _FromLocation(name, version, build, fn=fn)
+
+
+def _noarch(entry: dict[str, Any], subdir: str, build: str) -> str | None:
+    """The entry's noarch type, else derived as rattler's ``derive_noarch_type``."""
+    noarch = entry.get("noarch")
+    if isinstance(noarch, dict):
+        noarch = noarch.get("type")
+    if isinstance(noarch, str) and noarch:
+        return noarch
+    if subdir == "noarch":
+        return "python" if "py" in build else "generic"
+    return None
+
+
 def _conda_record(
     entry: dict[str, Any], kind: str, location: str, source: str
 ) -> Record:
     """A record from a conda (or conda source) package entry; ``ValueError`` if bad."""
-    fn_name = fn_version = fn_build = None
-    url_subdir = ""
-    channel = ""
-    url: str | None = None
-    fn: str | None = None
-    if kind == "source":
-        m = _SOURCE_ID_RE.fullmatch(location)
-        fn_name = m.group(1) if m else None
-    elif "://" in location:
-        try:
-            channel_url, url_subdir, fn = split_package_url(location)
-            fn_name, fn_version, fn_build = split_dist(fn)
-            channel = channel_name(channel_url)
-            url = location
-        except ValueError:
-            url = location
-    else:
-        try:  # a local archive path
-            head, _, fn = location.replace("\\", "/").rpartition("/")
-            fn_name, fn_version, fn_build = split_dist(fn)
-        except ValueError:
-            fn = None
-    name = _opt(entry.get("name")) or fn_name
-    version = _opt(entry.get("version")) or fn_version
+    derived = _from_location(kind, location)
+    name = _opt(entry.get("name")) or derived.name
+    version = _opt(entry.get("version")) or derived.version
     if not name or version is None:
         raise ValueError(f"package {location!r} has no name or version")
-    build = _opt(entry.get("build")) or fn_build or ""
-    subdir = _opt(entry.get("subdir")) or url_subdir
-    noarch = entry.get("noarch")
-    if isinstance(noarch, dict):
-        noarch = noarch.get("type")
-    if not isinstance(noarch, str) or not noarch:
-        # rattler's derive_noarch_type
-        noarch = None
-        if subdir == "noarch":
-            noarch = "python" if "py" in build else "generic"
+    build = _opt(entry.get("build")) or derived.build or ""
+    subdir = _opt(entry.get("subdir")) or derived.subdir
     build_number = _int(entry.get("build_number"))
+    channel = derived.channel
     if entry.get("channel"):
         channel = channel_name(str(entry["channel"]))
     return Record(
@@ -125,11 +143,11 @@ def _conda_record(
         depends=_str_tuple(entry.get("depends")),
         constrains=_str_tuple(entry.get("constrains")),
         track_features=_str_tuple(entry.get("track_features")),
-        noarch=noarch,
-        url=url,
+        noarch=_noarch(entry, subdir, build),
+        url=derived.url,
         md5=_opt(entry.get("md5")),
         sha256=_opt(entry.get("sha256")),
-        fn=fn,
+        fn=derived.fn,
         timestamp=_int(entry.get("timestamp")),
         source=source,
         python_site_packages_path=_opt(entry.get("python_site_packages_path")),
@@ -271,24 +289,12 @@ def read_pixi_lock(
     if not isinstance(doc, dict) or "environments" not in doc:
         raise InputError(p, "not a pixi.lock file (no 'environments')")
     version = _check_version(p, doc)
-    env_name, per_platform = _environment(p, doc, environment)
-    subdir_of = _platform_map(p, doc, version)
-    names = [str(k) for k in per_platform]
-    if platform is not None and platform not in names:
-        # v7 platform names may differ from their subdir: accept the subdir
-        same = [n for n in names if subdir_of.get(n) == platform]
-        platform = same[0] if len(same) == 1 else platform
-    chosen = choose_platform(p, names, platform)
-    where = f"{env_name}/{chosen}"
-    selectors = per_platform.get(chosen) or []
-    if not isinstance(selectors, list):
-        raise InputError(p, f"packages of {where} are not a list")
+    where, selectors, platform_subdir = _chosen(p, doc, version, environment, platform)
     packages = doc.get("packages") or []
     if cache is None:
         index = _package_index(p, packages, version)
     elif (index := cache.get("index")) is None:
         index = cache["index"] = _package_index(p, packages, version)
-    platform_subdir = subdir_of.get(chosen, chosen)
     records: list[Record] = []
     for sel in selectors:
         kind, loc = _selector(p, where, sel)
@@ -315,6 +321,33 @@ def read_pixi_lock(
     return State.from_records(
         unique_records(p, records), source=p, kind="pixi-lock", platform=platform_subdir
     )
+
+
+def _chosen(
+    p: str,
+    doc: dict[str, Any],
+    version: int,
+    environment: str | None,
+    platform: str | None,
+) -> tuple[str, list[Any], str]:
+    """``(where, selectors, subdir)`` of the chosen environment and platform.
+
+    ``where`` names them (``env/platform``) in messages; a v7 platform may be
+    chosen by its subdir when its name differs.
+    """
+    env_name, per_platform = _environment(p, doc, environment)
+    subdir_of = _platform_map(p, doc, version)
+    names = [str(k) for k in per_platform]
+    if platform is not None and platform not in names:
+        # v7 platform names may differ from their subdir: accept the subdir
+        same = [n for n in names if subdir_of.get(n) == platform]
+        platform = same[0] if len(same) == 1 else platform
+    chosen = choose_platform(p, names, platform)
+    where = f"{env_name}/{chosen}"
+    selectors = per_platform.get(chosen) or []
+    if not isinstance(selectors, list):
+        raise InputError(p, f"packages of {where} are not a list")
+    return where, selectors, subdir_of.get(chosen, chosen)
 
 
 def _record_for(

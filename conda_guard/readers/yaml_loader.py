@@ -106,108 +106,119 @@ _PARSER: tuple[type, tuple[type, ...], type[BaseException]] | None = None
 
 
 def _build(path: str, text: str) -> Any:
-    """Values from the parser's events; the hot path (a scalar) stays inline.
-
-    One loop longer than the usual function: each call saved per event is
-    measurable on a large lock file.
-
-    ``stack`` holds ``[container, anchor, expanded-count at start, key,
-    key waiting]`` per open collection; ``anchors`` maps an anchor to
-    ``(value, expanded size)``.
-    """
+    """The value of the one document in ``text`` (see :func:`_walk`)."""
     global _PARSER
     if _PARSER is None:
         _PARSER = _parser()
     base, kinds, _ = _PARSER
+    loader = base(text)
+    try:
+        return _walk(path, loader.get_event, kinds)
+    finally:
+        loader.dispose()
+
+
+def _walk(path: str, get_event: Callable[[], Any], kinds: tuple[type, ...]) -> Any:
+    """Values from the parser's events; the hot path (a scalar) stays inline.
+
+    Each call saved per scalar is measurable on a large lock file, so only
+    the rarer events (a collection opens, an alias) call a helper. ``stack``
+    holds ``[container, anchor, size at start, key, key waiting]`` per open
+    collection; ``anchors`` maps an anchor to ``(value, expanded size)``;
+    ``aliased`` counts the nodes aliases added.
+    """
     scalar_event, seq_start, map_start, seq_end, map_end, alias_event, doc, stop = kinds
     stack: list[list[Any]] = []
     anchors: dict[str, tuple[Any, int]] = {}
-    nodes = expanded = documents = 0
+    nodes = aliased = documents = 0
     root: Any = None
-    loader = base(text)
-    get_event: Callable[[], Any] = loader.get_event
-    try:
-        while True:
-            event = get_event()
-            kind = type(event)
-            size = 1
-            if kind is scalar_event:
-                value = event.value
-                if not event.style and event.implicit[0]:
-                    value = coerce(value)
-                if event.anchor:
-                    anchors[event.anchor] = (value, 1)
-            elif kind is seq_start or kind is map_start:
-                if len(stack) >= MAX_DEPTH:
-                    raise _fail(
-                        path, f"YAML nested more than {MAX_DEPTH} levels deep", event
-                    )
-                nodes += 1
-                expanded += 1
-                if nodes > MAX_NODES:
-                    raise _too_many(path, event)
-                stack.append(
-                    [
-                        [] if kind is seq_start else {},
-                        event.anchor,
-                        expanded,
-                        None,
-                        False,
-                    ]
-                )
-                continue
-            elif kind is seq_end or kind is map_end:
-                value, anchor, start, _, _ = stack.pop()
-                if anchor:
-                    anchors[anchor] = (value, expanded - start + 1)
-                size = 0  # counted when it opened
-            elif kind is alias_event:
-                found = anchors.get(event.anchor)
-                if found is None:
-                    raise _fail(
-                        path,
-                        f"alias *{str(event.anchor)[:40]} has no anchor before it "
-                        "(or refers to itself)",
-                        event,
-                    )
-                value, size = found
-                expanded += size
-                if expanded - nodes > MAX_ALIAS_EXPANSION:
-                    raise _bomb(path, event)
-                size = 0  # not a new node
-            elif kind is doc:
-                documents += 1
-                if documents > 1:
-                    raise _fail(path, "more than one YAML document", event)
-                continue
-            elif kind is stop:
-                return root
-            else:
-                continue
-            if size:
-                nodes += 1
-                expanded += 1
-                if nodes > MAX_NODES:
-                    raise _too_many(path, event)
-            if not stack:
-                root = value
-                continue
-            frame = stack[-1]
-            container = frame[0]
-            if container.__class__ is list:
-                container.append(value)
-            elif frame[4]:
-                container[frame[3]] = value
-                frame[4] = False
-            else:
-                if isinstance(value, (list, dict)):
-                    raise _fail(path, "a mapping key is not a scalar", event)
-                if value in container:
-                    raise _fail(path, f"duplicate key {str(value)[:60]!r}", event)
-                frame[3] = value
-                frame[4] = True
-    finally:
-        loader.dispose()
+    while True:
+        event = get_event()
+        kind = type(event)
+        if kind is scalar_event:
+            value = event.value
+            if not event.style and event.implicit[0]:
+                value = coerce(value)
+            if event.anchor:
+                anchors[event.anchor] = (value, 1)
+            nodes += 1
+            if nodes > MAX_NODES:
+                raise _too_many(path, event)
+        elif kind is seq_start or kind is map_start:
+            nodes += 1
+            _open(path, stack, event, [] if kind is seq_start else {}, nodes, aliased)
+            continue
+        elif kind is seq_end or kind is map_end:
+            value, anchor, start, _, _ = stack.pop()
+            if anchor:
+                anchors[anchor] = (value, nodes + aliased - start + 1)
+        elif kind is alias_event:
+            value, size = _alias(path, anchors, event)
+            aliased += size
+            if aliased > MAX_ALIAS_EXPANSION:
+                raise _bomb(path, event)
+        elif kind is doc:
+            documents += 1
+            if documents > 1:
+                raise _fail(path, "more than one YAML document", event)
+            continue
+        elif kind is stop:
+            return root
+        else:
+            continue
+        if not stack:
+            root = value
+            continue
+        frame = stack[-1]
+        container = frame[0]
+        if container.__class__ is list:
+            container.append(value)
+        elif frame[4]:
+            container[frame[3]] = value
+            frame[4] = False
+        else:
+            _key(path, frame, value, event)
+
+
+def _open(
+    path: str,
+    stack: list[list[Any]],
+    event: Any,
+    container: list[Any] | dict[Any, Any],
+    nodes: int,
+    aliased: int,
+) -> None:
+    """A sequence or mapping opens (it is node number ``nodes``)."""
+    if len(stack) >= MAX_DEPTH:
+        raise _fail(path, f"YAML nested more than {MAX_DEPTH} levels deep", event)
+    if nodes > MAX_NODES:
+        raise _too_many(path, event)
+    stack.append([container, event.anchor, nodes + aliased, None, False])
+
+
+def _alias(
+    path: str, anchors: dict[str, tuple[Any, int]], event: Any
+) -> tuple[Any, int]:
+    """``(value, expanded size)`` an alias refers to."""
+    found = anchors.get(event.anchor)
+    if found is None:
+        raise _fail(
+            path,
+            f"alias *{str(event.anchor)[:40]} has no anchor before it "
+            "(or refers to itself)",
+            event,
+        )
+    return found
+
+
+def _key(path: str, frame: list[Any], value: Any, event: Any) -> None:
+    """``value`` is the next key of the mapping ``frame`` builds."""
+    if isinstance(value, (list, dict)):
+        raise _fail(path, "a mapping key is not a scalar", event)
+    if value in frame[0]:
+        raise _fail(path, f"duplicate key {str(value)[:60]!r}", event)
+    frame[3] = value
+    frame[4] = True
 
 
 def load_yaml_text(text: str, path: str = "<yaml>") -> Any:

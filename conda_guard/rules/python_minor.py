@@ -110,38 +110,14 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         for r in left
     ]
     pips = _pips(ctx)
-    if pips:
-        evidence.append(
-            f"{len(pips)} pip-installed distribution(s) stay in the old "
-            f"site-packages and will not be seen by python {main.after.version}: "
-            + ", ".join(f"{r.name} {r.version}" for r in pips)
-        )
-    elif resolved := sorted(r.name for r in ctx.after if r.pip):
-        evidence.append(
-            f"the PyPI entries of {ctx.after.source or 'the after state'} ("
-            + ", ".join(resolved[:5])
-            + (" …" if len(resolved) > 5 else "")
-            + ") are resolved for the new Python: none stays in an old "
-            "site-packages"
-        )
+    evidence += _pip_evidence(pips, main.after.version, ctx)
+    stuck = sorted({r.name for r, _ in violated} | {r.name for r in (*left, *pips)})
     old = f"{main.before.version} {main.before.build}"
     new = f"{main.after.version} {main.after.build}"
     abi = f"the Python ABI from {_label(old_abi, ctx)} to {_label(new_abi, ctx)}"
-    stuck = sorted({r.name for r, _ in violated} | {r.name for r in (*left, *pips)})
-    if stuck:
-        severity = Severity.HIGH
-        message = (
-            f"{main.name} {old} -> {new} changes {abi}; these packages were "
-            f"built or installed for the old one: {', '.join(stuck)}"
-        )
-    else:
-        severity = RULE.severity
-        message = f"{main.name} {old} -> {new} changes {abi}; " + (
-            "every compiled package in the result is a build for the new one"
-            if ctx.depends_known
-            else "no compiled build in the result is marked for the old one "
-            "(the records carry no dependencies)"
-        )
+    severity, message = _verdict(
+        f"{main.name} {old} -> {new} changes {abi}", stuck, ctx
+    )
     yield finding(
         RULE,
         message,
@@ -149,4 +125,41 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         severity=severity,
         evidence=evidence,
         why=ctx.why(main.name),
+    )
+
+
+def _pip_evidence(pips: list[Record], version: str, ctx: RuleContext) -> list[str]:
+    """What happens to pip's distributions: they stay behind, or are resolved."""
+    if pips:
+        return [
+            f"{len(pips)} pip-installed distribution(s) stay in the old "
+            f"site-packages and will not be seen by python {version}: "
+            + ", ".join(f"{r.name} {r.version}" for r in pips)
+        ]
+    if resolved := sorted(r.name for r in ctx.after if r.pip):
+        return [
+            f"the PyPI entries of {ctx.after.source or 'the after state'} ("
+            + ", ".join(resolved[:5])
+            + (" …" if len(resolved) > 5 else "")
+            + ") are resolved for the new Python: none stays in an old "
+            "site-packages"
+        ]
+    return []
+
+
+def _verdict(change: str, stuck: list[str], ctx: RuleContext) -> tuple[Severity, str]:
+    """High when packages stay on the old ABI (``stuck``), else the rule's default.
+
+    ``change`` says what moves (``python 3.11.9 h1 -> 3.12.4 h2 changes ...``).
+    """
+    if stuck:
+        return Severity.HIGH, (
+            f"{change}; these packages were "
+            f"built or installed for the old one: {', '.join(stuck)}"
+        )
+    return RULE.severity, f"{change}; " + (
+        "every compiled package in the result is a build for the new one"
+        if ctx.depends_known
+        else "no compiled build in the result is marked for the old one "
+        "(the records carry no dependencies)"
     )
