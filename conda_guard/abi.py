@@ -16,6 +16,8 @@ from collections import namedtuple
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .abi_markers import Marker, VariantReader
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
@@ -43,7 +45,6 @@ FAMILIES = (
 )
 AXES = ("blas", "gpu", "cuda", "python", "openmp", "mpi")
 _DEPTH = {"x": 1, "x.x": 2, "x.x.x": 3}
-_FIELDS = ("name", "build", "version", "depends", "track_features")
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,39 +76,6 @@ class SymbolRow(namedtuple("SymbolRow", "gcc glibcxx cxxabi libstdcxx_so")):
     """One GCC release and the newest libstdc++ symbol versions it defines."""
 
     __slots__ = ()
-
-
-class _Marker:
-    """One compiled variant marker from ``abi_families.json``."""
-
-    __slots__ = (
-        "axis",
-        "families",
-        "field",
-        "major_only_from",
-        "mapping",
-        "names",
-        "regex",
-        "require",
-        "value",
-    )
-
-    def __init__(self, entry: Mapping[str, Any], axis: str) -> None:
-        import re
-
-        self.axis = axis
-        self.field: str = entry["field"]
-        if self.field not in _FIELDS:
-            raise ValueError(f"abi_families.json: bad field {self.field!r}")
-        self.regex: re.Pattern[str] = re.compile(entry["regex"])
-        self.value: str | None = entry.get("value")
-        self.mapping: Mapping[str, str] = entry.get("map", {})
-        fams = entry.get("families")
-        names = entry.get("names")
-        self.families = frozenset(fams) if fams else None
-        self.names = frozenset(names) if names else None
-        self.require: str | None = entry.get("require")
-        self.major_only_from: int | None = entry.get("major_only_from")
 
 
 def _release_ints(version: str, k: int) -> tuple[int, tuple[int, ...]]:
@@ -196,7 +164,7 @@ class AbiTable:
             }
 
         markers = [
-            _Marker(entry, axis)
+            Marker(entry, axis)
             for axis, entries in families["variant_markers"].items()
             if not axis.startswith("_")
             for entry in entries
@@ -211,6 +179,7 @@ class AbiTable:
         #: variants per (name, version, build, depends, track_features): the
         #: fields markers read; the diff and several rules ask for the same
         self._variant_cache: dict[tuple[Any, ...], dict[str, str]] = {}
+        self._reader = VariantReader(self._markers)
         self._symbols = tuple(
             SymbolRow(
                 gcc=row["gcc"],
@@ -321,18 +290,7 @@ class AbiTable:
             return dict(cached)
         if len(self._variant_cache) > 65536:
             self._variant_cache.clear()
-        fam = self.family_of(record.name)
-        out: dict[str, str] = {}
-        for marker in self._markers:
-            if marker.axis in out:
-                continue
-            if marker.families is not None and fam not in marker.families:
-                continue
-            if marker.names is not None and record.name not in marker.names:
-                continue
-            value = _apply(marker, record)
-            if value is not None:
-                out[marker.axis] = value
+        out = self._reader.read(record, self.family_of(record.name))
         self._variant_cache[key] = out
         return dict(out)
 
@@ -385,41 +343,6 @@ class AbiTable:
     def symbol_rows(self) -> tuple[SymbolRow, ...]:
         """The GCC → symbol-version table, oldest first."""
         return self._symbols
-
-
-def _field_values(record: Record, field: str) -> tuple[str, ...]:
-    if field == "depends":
-        return record.depends
-    if field == "track_features":
-        return record.track_features
-    return (getattr(record, field) or "",)
-
-
-def _apply(marker: _Marker, record: Record) -> str | None:
-    for text in _field_values(record, marker.field):
-        m = marker.regex.search(text.strip())
-        if m is None:
-            continue
-        groups = {k: v for k, v in m.groupdict().items() if v is not None}
-        if marker.require == "next_minor" and (
-            int(groups["next"]) != int(groups["minor"]) + 1
-        ):
-            continue
-        major = groups.get("major")
-        if (
-            marker.major_only_from is not None
-            and major is not None
-            and (int(major) >= marker.major_only_from or "minor" not in groups)
-        ):
-            value = major  # minors of one major are compatible (or not given)
-        elif marker.value is not None:
-            value = marker.value.format(**groups)
-        elif "value" in groups:
-            value = groups["value"]
-        else:
-            continue
-        return marker.mapping.get(value, value)
-    return None
 
 
 def _read(name: str) -> dict[str, Any]:
