@@ -125,7 +125,7 @@ class AbiTable:
         self.pins_source: Mapping[str, Any] = pins.get("_source", {})
         self._member_of: dict[str, str | None] = {}
         self._members: dict[str, frozenset[str]] = {}
-        self._patterns: list[tuple[re.Pattern[str], str]] = []
+        globs: list[tuple[str, str]] = []  # (fnmatch pattern, family), in order
         self._pins: dict[str, Pin] = {}
         self.family_notes: dict[str, dict[str, Any]] = {}
 
@@ -148,8 +148,7 @@ class AbiTable:
                         f"{self._member_of[name]!r} and {fam!r}"
                     )
                 self._member_of[name] = fam
-            for glob in spec.get("patterns", ()):
-                self._patterns.append((re.compile(fnmatch.translate(glob)), fam))
+            globs.extend((glob, fam) for glob in spec.get("patterns", ()))
             for name, pin in spec.get("pins", {}).items():
                 self._pins[name] = Pin(
                     name=name,
@@ -163,6 +162,19 @@ class AbiTable:
                 if k not in ("members", "patterns", "pins")
             }
 
+        # every family's name patterns in one regex, one group per pattern:
+        # the group that matched is the first pattern, in file order
+        self._pattern_families = tuple(fam for _, fam in globs)
+        self._patterns: re.Pattern[str] | None = (
+            re.compile(
+                "|".join(
+                    f"(?P<p{i}>{fnmatch.translate(g)})"
+                    for i, (g, _) in enumerate(globs)
+                )
+            )
+            if globs
+            else None
+        )
         markers = [
             Marker(entry, axis)
             for axis, entries in families["variant_markers"].items()
@@ -204,11 +216,8 @@ class AbiTable:
             return self._member_of[name]
         except KeyError:
             pass
-        found = None
-        for regex, fam in self._patterns:
-            if regex.match(name):
-                found = fam
-                break
+        m = self._patterns.match(name) if self._patterns is not None else None
+        found = self._pattern_families[int(m.lastgroup[1:])] if m else None
         self._member_of[name] = found  # cache misses and pattern hits too
         return found
 

@@ -329,6 +329,28 @@ def test_family_of(table, name, family):
     assert table.family_of(name) == family
 
 
+@needs_data
+def test_family_patterns_in_file_order(table):
+    # one regex for all patterns gives, for every real package name, the
+    # family of the first pattern (in file order) that matches it
+    import fnmatch
+
+    families = json.loads(FAMILIES_JSON.read_text(encoding="utf-8"))["families"]
+    globs = [
+        (g, fam) for fam, spec in families.items() for g in spec.get("patterns", ())
+    ]
+    assert len(globs) >= 5
+    names = {r.name for r in all_records("conda-forge") + all_records("pytorch")}
+    matched = 0
+    for name in names:
+        if any(name in spec.get("members", ()) for spec in families.values()):
+            continue
+        first = next((fam for g, fam in globs if fnmatch.fnmatchcase(name, g)), None)
+        assert table.family_of(name) == first, name
+        matched += first is not None
+    assert matched >= 20
+
+
 def test_members(table):
     assert {"numpy", "numpy-base"} == table.members("numpy")
     assert {"libblas", "libcblas", "liblapack", "liblapacke", "blas"} <= (
