@@ -355,12 +355,20 @@ class AbiTable:
 
 
 def _read(name: str) -> dict[str, Any]:
+    """A packaged JSON file: read beside this module when the package is a
+    directory (a plain read; ``importlib.resources`` costs ~30 ms to import),
+    else through the package's loader (a zip file, another importer)."""
     import json
-    from importlib.resources import files
+    import os
 
-    resource = files("conda_guard").joinpath("data").joinpath(name)
-    text = resource.read_text(encoding="utf-8")
-    return json.loads(text)
+    try:
+        with open(os.path.join(os.path.dirname(__file__), "data", name), "rb") as fh:
+            data = fh.read()
+    except OSError:  # not on disk as files (NotADirectoryError inside a zip)
+        from importlib.resources import files
+
+        data = files("conda_guard").joinpath("data").joinpath(name).read_bytes()
+    return json.loads(data)
 
 
 @functools.cache
