@@ -30,6 +30,8 @@ _PRIMARY = (
 
 def compare_versions(a: str, b: str) -> int:
     """-1, 0 or 1 as conda orders ``a`` and ``b``; plain text order if unparsable."""
+    if a == b:
+        return 0
     try:
         va, vb = parse_version(a), parse_version(b)
     except InvalidVersion:
