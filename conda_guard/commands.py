@@ -105,7 +105,7 @@ def run_diff(args: argparse.Namespace) -> int:
     from .file_proof import prove
     from .grouped import wants_grouped
     from .readers import read_state
-    from .solve import options_from_args, propose, wants_solve
+    from .solve import wants_solve
 
     policy = policy_from_args(args)
     solving = wants_solve(args)
@@ -132,6 +132,8 @@ def run_diff(args: argparse.Namespace) -> int:
     read = {"platform": args.platform, "environment": args.environment}
     before = read_state(before_ref, args.before_format or args.format, **read)
     if solving:
+        from .solve import options_from_args, propose
+
         proposal = propose(options_from_args(args), before, policy=policy)
         proof = prove(before, proposal.incremental, enabled=args.links)
         analysis = analyze(
