@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from .abi_markers import Marker, VariantReader
 
 if TYPE_CHECKING:
+    import re
     from collections.abc import Mapping
 
     from conda_guard.models import Record
@@ -118,6 +119,19 @@ def _version_key(version: str) -> tuple[int, ...]:
     return tuple(int(p) if p.isdigit() else 0 for p in version.strip().split("."))
 
 
+def _patterns_regex(globs: list[str]) -> re.Pattern[str] | None:
+    """Every family's name patterns in one regex, one group ``p<i>`` per
+    pattern: the group that matched is the first pattern, in file order."""
+    import fnmatch
+    import re
+
+    if not globs:
+        return None
+    return re.compile(
+        "|".join(f"(?P<p{i}>{fnmatch.translate(g)})" for i, g in enumerate(globs))
+    )
+
+
 class AbiTable:
     """The loaded ABI tables; build it with :func:`load_table`."""
 
@@ -125,63 +139,27 @@ class AbiTable:
         self.pins_source: Mapping[str, Any] = pins.get("_source", {})
         self._member_of: dict[str, str | None] = {}
         self._members: dict[str, frozenset[str]] = {}
-        globs: list[tuple[str, str]] = []  # (fnmatch pattern, family), in order
-        self._pins: dict[str, Pin] = {}
-        self.family_notes: dict[str, dict[str, Any]] = {}
-
-        import fnmatch
-        import re
-
-        for name, entry in pins.get("pins", {}).items():
-            self._pins[name] = Pin(
+        self._pins: dict[str, Pin] = {
+            name: Pin(
                 name=name,
                 granularity=entry["granularity"],
                 source=f"conda-forge pinning: {entry['key']}",
             )
+            for name, entry in pins.get("pins", {}).items()
+        }
+        self.family_notes: dict[str, dict[str, Any]] = {}
+        globs: list[tuple[str, str]] = []  # (fnmatch pattern, family), in order
         for fam, spec in families["families"].items():
-            members = frozenset(spec.get("members", ()))
-            self._members[fam] = members
-            for name in members:
-                if name in self._member_of:
-                    raise ValueError(
-                        f"abi_families.json: {name!r} is in both "
-                        f"{self._member_of[name]!r} and {fam!r}"
-                    )
-                self._member_of[name] = fam
+            self._add_family(fam, spec)
             globs.extend((glob, fam) for glob in spec.get("patterns", ()))
-            for name, pin in spec.get("pins", {}).items():
-                self._pins[name] = Pin(
-                    name=name,
-                    granularity=pin["granularity"],
-                    source=f"abi_families.json: {fam}",
-                    by_major=tuple(sorted(pin.get("by_major", {}).items())),
-                )
-            self.family_notes[fam] = {
-                k: v
-                for k, v in spec.items()
-                if k not in ("members", "patterns", "pins")
-            }
-
-        # every family's name patterns in one regex, one group per pattern:
-        # the group that matched is the first pattern, in file order
         self._pattern_families = tuple(fam for _, fam in globs)
-        self._patterns: re.Pattern[str] | None = (
-            re.compile(
-                "|".join(
-                    f"(?P<p{i}>{fnmatch.translate(g)})"
-                    for i, (g, _) in enumerate(globs)
-                )
-            )
-            if globs
-            else None
-        )
-        markers = [
+        self._patterns = _patterns_regex([g for g, _ in globs])
+        self._markers = tuple(
             Marker(entry, axis)
             for axis, entries in families["variant_markers"].items()
             if not axis.startswith("_")
             for entry in entries
-        ]
-        self._markers = tuple(markers)
+        )
         self.system_floors: dict[str, dict[str, str]] = {
             k: v
             for k, v in families.get("system_floors", {}).items()
@@ -203,6 +181,28 @@ class AbiTable:
                 families["symbol_versions"]["gcc"], key=lambda r: _version_key(r["gcc"])
             )
         )
+
+    def _add_family(self, fam: str, spec: Mapping[str, Any]) -> None:
+        """One family of ``abi_families.json``: its members, pins and notes."""
+        members = frozenset(spec.get("members", ()))
+        self._members[fam] = members
+        for name in members:
+            if name in self._member_of:
+                raise ValueError(
+                    f"abi_families.json: {name!r} is in both "
+                    f"{self._member_of[name]!r} and {fam!r}"
+                )
+            self._member_of[name] = fam
+        for name, pin in spec.get("pins", {}).items():
+            self._pins[name] = Pin(
+                name=name,
+                granularity=pin["granularity"],
+                source=f"abi_families.json: {fam}",
+                by_major=tuple(sorted(pin.get("by_major", {}).items())),
+            )
+        self.family_notes[fam] = {
+            k: v for k, v in spec.items() if k not in ("members", "patterns", "pins")
+        }
 
     # -- families ----------------------------------------------------------
     @property
