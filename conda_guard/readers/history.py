@@ -342,27 +342,7 @@ def iter_revisions(blocks: Iterable[list[str]], path: str) -> Iterator[Revision]
                         f"unexpected line in a diff section: {line[:80]!r}",
                         number,
                     )
-                # _dist inline for the usual "+channel/subdir::name-version-build"
-                text = line[1:]
-                chan, sep, rest = text.partition("::")
-                parts = rest.rsplit("-", 2)
-                if (
-                    sep
-                    and len(parts) == 3
-                    and parts[0]
-                    and parts[1]
-                    and parts[2]
-                    and chan in _CHANNELS
-                    and not rest.endswith(_EXTENSIONS)
-                    and " " not in text
-                    and text.isprintable()  # no other whitespace either
-                ):
-                    channel, subdir = _CHANNELS[chan]
-                    dist = _new_dist(
-                        DistRef, (*parts, channel, subdir, text, number, path)
-                    )
-                else:
-                    dist = _dist(line, path, number)
+                dist = _package_line(line, path, number)
                 (cur.added if first == "+" else cur.removed).append(dist)
             elif first == "=" and line.startswith("==>"):
                 if cur is not None:
@@ -375,18 +355,43 @@ def iter_revisions(blocks: Iterable[list[str]], path: str) -> Iterator[Revision]
                 # comments before the first header are ignored (as conda)
             elif cur is None and line.startswith("//"):
                 continue  # pixi: "// not relevant for pixi but for `conda run -p`"
-            elif cur is None:
-                raise InputError(path, "no revision header before this line", number)
             else:
-                if cur.added or cur.removed:
-                    raise InputError(
-                        path,
-                        f"unexpected line in a diff section: {line[:80]!r}",
-                        number,
-                    )
-                cur.bare.append(_dist(line, path, number, bare=True))
+                _bare_line(cur, line, path, number)
     if cur is not None:
         yield _revision(cur, count)
+
+
+def _package_line(line: str, path: str, number: int) -> DistRef:
+    """The package of a ``+``/``-`` line: :func:`_dist`, inline for the usual
+    ``+channel/subdir::name-version-build`` of a known channel."""
+    text = line[1:]
+    chan, sep, rest = text.partition("::")
+    parts = rest.rsplit("-", 2)
+    if (
+        sep
+        and len(parts) == 3
+        and parts[0]
+        and parts[1]
+        and parts[2]
+        and chan in _CHANNELS
+        and not rest.endswith(_EXTENSIONS)
+        and " " not in text
+        and text.isprintable()  # no other whitespace either
+    ):
+        channel, subdir = _CHANNELS[chan]
+        return _new_dist(DistRef, (*parts, channel, subdir, text, number, path))
+    return _dist(line, path, number)
+
+
+def _bare_line(cur: _Section | None, line: str, path: str, number: int) -> None:
+    """A bare ``name-version-build`` line (the full package sets of 2016)."""
+    if cur is None:
+        raise InputError(path, "no revision header before this line", number)
+    if cur.added or cur.removed:
+        raise InputError(
+            path, f"unexpected line in a diff section: {line[:80]!r}", number
+        )
+    cur.bare.append(_dist(line, path, number, bare=True))
 
 
 _new_dist = tuple.__new__
