@@ -76,12 +76,17 @@ class VariantReader:
         self.memo: dict[str, dict[str, dict[int, str | None] | None]] = {
             f: {} for f in FIELDS
         }
-        #: package name -> field -> the markers that apply to it, in order
-        self.plans: dict[str, dict[str, tuple[int, ...]]] = {}
+        #: the names some marker is limited to (``names``)
+        self.named = frozenset(n for m in markers if m.names for n in m.names)
+        #: (family, name or None) -> field -> the markers that apply, in order;
+        #: the name only for a name some marker is limited to, so that the
+        #: plans are a few, one per family
+        self.plans: dict[tuple[str | None, str | None], dict[str, tuple[int, ...]]] = {}
 
     def plan(self, name: str, family: str | None) -> dict[str, tuple[int, ...]]:
         """Field -> indices of the markers that apply to package ``name``."""
-        plan = self.plans.get(name)
+        key = (family, name if name in self.named else None)
+        plan = self.plans.get(key)
         if plan is None:
             if len(self.plans) > 65536:
                 self.plans.clear()
@@ -91,7 +96,7 @@ class VariantReader:
                     m.names is None or name in m.names
                 ):
                     plan[m.field] = (*plan.get(m.field, ()), i)
-            self.plans[name] = plan
+            self.plans[key] = plan
         return plan
 
     def entry(self, field: str, text: str) -> dict[int, str | None] | None:
