@@ -31,6 +31,9 @@ _NAME_RE = re.compile(r"^[a-z0-9_.*+-]+$")
 _OPERATOR_CHARS = "=!|,<>~"
 _BUILD_FORBIDDEN = frozenset("-=,|<>~")
 _PACKAGE_EXTENSIONS = (".conda", ".tar.bz2")
+_SIMPLE_PART = r"(?:>=|<=|<|>|!=)?[0-9][0-9a-z._+!*]*"
+#: the usual dependency: a lower-case name, one space, ","-joined version parts
+_SIMPLE_RE = re.compile(rf"([a-z0-9_.+-]+)(?: ({_SIMPLE_PART}(?:,{_SIMPLE_PART})*))?")
 _set = object.__setattr__
 #: each field's value before parsing sets it
 _DEFAULTS = (
@@ -245,6 +248,13 @@ class MatchSpec:
             raise _bad(original, "empty")
         if text.endswith(_PACKAGE_EXTENSIONS):
             self._parse_package_path(text, original)
+            return
+        simple = _SIMPLE_RE.fullmatch(text)
+        if simple is not None:
+            # "numpy", "numpy >=1.21,<2.0a0": no channel, brackets or build, a
+            # version not starting with "=" (nothing to sanitize)
+            _set(self, "name", simple[1])
+            self._set_version(simple[2], original)
             return
         text, brackets = _take_brackets(text, original)
         parts = text.rsplit(":", 2)
