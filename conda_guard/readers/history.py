@@ -342,7 +342,13 @@ def iter_revisions(blocks: Iterable[list[str]], path: str) -> Iterator[Revision]
                         f"unexpected line in a diff section: {line[:80]!r}",
                         number,
                     )
-                dist = _package_line(line, path, number)
+                text = line[1:]
+                known = _LINES.get(text)  # a line seen before: no call, no checks
+                dist = (
+                    _new_dist(DistRef, (*known, text, number, path))
+                    if known is not None
+                    else _package_line(line, path, number)
+                )
                 (cur.added if first == "+" else cur.removed).append(dist)
             elif first == "=" and line.startswith("==>"):
                 if cur is not None:
@@ -379,7 +385,10 @@ def _package_line(line: str, path: str, number: int) -> DistRef:
         and text.isprintable()  # no other whitespace either
     ):
         channel, subdir = _CHANNELS[chan]
-        return _new_dist(DistRef, (*parts, channel, subdir, text, number, path))
+        if len(_LINES) >= 65536:
+            _LINES.clear()
+        known = _LINES[text] = (*parts, channel, subdir)
+        return _new_dist(DistRef, (*known, text, number, path))
     return _dist(line, path, number)
 
 
@@ -397,8 +406,11 @@ def _bare_line(cur: _Section | None, line: str, path: str, number: int) -> None:
 _new_dist = tuple.__new__
 #: channel text of a package line → (short channel, subdir), filled by _dist
 _CHANNELS: dict[str, tuple[str, str]] = {}
+#: text of a package line → its DistRef fields before ``text`` (line, path differ)
+_LINES: dict[str, tuple[str, str, str, str, str]] = {}
 # the short names follow the channel configuration: forget them when it changes
 on_change(_CHANNELS.clear)
+on_change(_LINES.clear)
 on_change(split_channel.cache_clear)
 
 
