@@ -479,6 +479,12 @@ def parse_history_text(text: str, path: str = "history") -> History:
 
 
 def _parse_comment(cur: _Section, line: str, path: str, number: int) -> None:
+    for head, slot in _COMMENT_HEADS:  # what conda writes, without a regex
+        if line.startswith(head):
+            value = line[len(head) :].strip()
+            if value:
+                setattr(cur, slot, value)
+                return
     m = _CMD_RE.match(line)
     if m:
         cur.cmd = m.group(1).strip()
@@ -490,18 +496,35 @@ def _parse_comment(cur: _Section, line: str, path: str, number: int) -> None:
     m = _SPECS_RE.match(line)
     if m:
         action, specs_text = m.group(1), m.group(2) or ""
-        specs = _parse_specs(specs_text, path, number)
-        for spec in specs:
-            try:
-                spec_name(spec)
-            except ValueError as exc:
-                raise InputError(path, str(exc), number) from None
+        specs = _SPEC_LISTS.get(specs_text)
+        if specs is None:
+            specs = _checked_specs(specs_text, path, number)
         if action in _UPDATE_ACTIONS:
             cur.update.extend(specs)
         elif action in _REMOVE_ACTIONS:
             cur.remove.extend(specs)
         elif action == "neutered":
             cur.neutered.extend(specs)
+
+
+#: "# cmd: ..." and "# conda version: ..." as conda writes them → _Section slot
+_COMMENT_HEADS = (("# cmd:", "cmd"), ("# conda version:", "conda_version"))
+#: the text of a spec list read before → its specs (a history repeats its lists)
+_SPEC_LISTS: dict[str, list[str]] = {}
+
+
+def _checked_specs(text: str, path: str, number: int) -> list[str]:
+    """The specs of a ``# ... specs:`` list, each with a package name."""
+    specs = _parse_specs(text, path, number)
+    for spec in specs:
+        try:
+            spec_name(spec)
+        except ValueError as exc:
+            raise InputError(path, str(exc), number) from None
+    if len(_SPEC_LISTS) >= 4096:
+        _SPEC_LISTS.clear()
+    _SPEC_LISTS[text] = specs
+    return specs
 
 
 def parse_history(path: str | Path) -> History:
