@@ -469,7 +469,7 @@ def test_overlong_history_line(tmp_path, monkeypatch):
 def test_spec_list_fast_path_is_literal_eval(specs, quote):
     import ast
 
-    from conda_guard.readers.history import _QUOTED_RE, _SIMPLE_LIST_RE
+    from conda_guard.readers.history_comments import _QUOTED_RE, _SIMPLE_LIST_RE
 
     text = repr(specs) if quote else json.dumps(specs)
     if _SIMPLE_LIST_RE.fullmatch(text):
