@@ -117,6 +117,14 @@ def _parts_equal(left: tuple[_Component, ...], right: tuple[_Component, ...]) ->
     return _cmp_parts(left, right) == 0
 
 
+def _flat(key: tuple[_Component, ...]) -> tuple[int, ...] | None:
+    """The plain ints of a key whose every component is one non-negative int
+    (components stripped to () are 0), for a fast comparison; else None."""
+    if all(not c or (len(c) == 1 and type(c[0]) is int) for c in key):
+        return tuple(c[0] if c else 0 for c in key)
+    return None
+
+
 class VersionOrder:
     """A parsed conda version: a total order, hashable, case-insensitive.
 
@@ -179,14 +187,7 @@ class VersionOrder:
             else ()
         )
         self._key = (_strip(self.version), _strip(self.local))
-        # fast path: every component a single non-negative int, no local part
-        # (components stripped to () are 0)
-        flat = None
-        if not self.local and all(
-            not c or (len(c) == 1 and type(c[0]) is int) for c in self._key[0]
-        ):
-            flat = tuple(c[0] if c else 0 for c in self._key[0])
-        self._flat = flat
+        self._flat = None if self.local else _flat(self._key[0])
 
     def _init_ints(self, version: str) -> None:
         """Fields of a version of dot-separated numbers only: what the general
