@@ -95,7 +95,7 @@ def prove(
     root = first if first is not None else second
     if not enabled or (root is None and not pkgs_dirs and not incoming):
         return FileProof()
-    from .binaries import guess_pkgs_dirs, incoming_from_cache
+    from .binaries import check_links, guess_pkgs_dirs, incoming_from_cache
     from .binaries.file_facts import DiskFileFacts
     from .binaries.scan import ScannerPool
 
@@ -129,8 +129,6 @@ def prove(
             f"{first} (conda-meta records without 'files')"
         )
         return FileProof(facts, (), (note,), pool)
-    from .binaries import check_links  # not loaded when nothing is to be read
-
     report = check_links(
         before, after, prefix=first, incoming=found, after_prefix=second, pool=pool
     )
