@@ -16,7 +16,10 @@ from collections import namedtuple
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .abi_markers import Marker, VariantReader
+
 if TYPE_CHECKING:
+    import re
     from collections.abc import Mapping
 
     from conda_guard.models import Record
@@ -43,7 +46,6 @@ FAMILIES = (
 )
 AXES = ("blas", "gpu", "cuda", "python", "openmp", "mpi")
 _DEPTH = {"x": 1, "x.x": 2, "x.x.x": 3}
-_FIELDS = ("name", "build", "version", "depends", "track_features")
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,39 +77,6 @@ class SymbolRow(namedtuple("SymbolRow", "gcc glibcxx cxxabi libstdcxx_so")):
     """One GCC release and the newest libstdc++ symbol versions it defines."""
 
     __slots__ = ()
-
-
-class _Marker:
-    """One compiled variant marker from ``abi_families.json``."""
-
-    __slots__ = (
-        "axis",
-        "families",
-        "field",
-        "major_only_from",
-        "mapping",
-        "names",
-        "regex",
-        "require",
-        "value",
-    )
-
-    def __init__(self, entry: Mapping[str, Any], axis: str) -> None:
-        import re
-
-        self.axis = axis
-        self.field: str = entry["field"]
-        if self.field not in _FIELDS:
-            raise ValueError(f"abi_families.json: bad field {self.field!r}")
-        self.regex: re.Pattern[str] = re.compile(entry["regex"])
-        self.value: str | None = entry.get("value")
-        self.mapping: Mapping[str, str] = entry.get("map", {})
-        fams = entry.get("families")
-        names = entry.get("names")
-        self.families = frozenset(fams) if fams else None
-        self.names = frozenset(names) if names else None
-        self.require: str | None = entry.get("require")
-        self.major_only_from: int | None = entry.get("major_only_from")
 
 
 def _release_ints(version: str, k: int) -> tuple[int, tuple[int, ...]]:
@@ -150,6 +119,19 @@ def _version_key(version: str) -> tuple[int, ...]:
     return tuple(int(p) if p.isdigit() else 0 for p in version.strip().split("."))
 
 
+def _patterns_regex(globs: list[str]) -> re.Pattern[str] | None:
+    """Every family's name patterns in one regex, one group ``p<i>`` per
+    pattern: the group that matched is the first pattern, in file order."""
+    import fnmatch
+    import re
+
+    if not globs:
+        return None
+    return re.compile(
+        "|".join(f"(?P<p{i}>{fnmatch.translate(g)})" for i, g in enumerate(globs))
+    )
+
+
 class AbiTable:
     """The loaded ABI tables; build it with :func:`load_table`."""
 
@@ -157,51 +139,27 @@ class AbiTable:
         self.pins_source: Mapping[str, Any] = pins.get("_source", {})
         self._member_of: dict[str, str | None] = {}
         self._members: dict[str, frozenset[str]] = {}
-        self._patterns: list[tuple[re.Pattern[str], str]] = []
-        self._pins: dict[str, Pin] = {}
-        self.family_notes: dict[str, dict[str, Any]] = {}
-
-        import fnmatch
-        import re
-
-        for name, entry in pins.get("pins", {}).items():
-            self._pins[name] = Pin(
+        self._pins: dict[str, Pin] = {
+            name: Pin(
                 name=name,
                 granularity=entry["granularity"],
                 source=f"conda-forge pinning: {entry['key']}",
             )
+            for name, entry in pins.get("pins", {}).items()
+        }
+        self.family_notes: dict[str, dict[str, Any]] = {}
+        globs: list[tuple[str, str]] = []  # (fnmatch pattern, family), in order
         for fam, spec in families["families"].items():
-            members = frozenset(spec.get("members", ()))
-            self._members[fam] = members
-            for name in members:
-                if name in self._member_of:
-                    raise ValueError(
-                        f"abi_families.json: {name!r} is in both "
-                        f"{self._member_of[name]!r} and {fam!r}"
-                    )
-                self._member_of[name] = fam
-            for glob in spec.get("patterns", ()):
-                self._patterns.append((re.compile(fnmatch.translate(glob)), fam))
-            for name, pin in spec.get("pins", {}).items():
-                self._pins[name] = Pin(
-                    name=name,
-                    granularity=pin["granularity"],
-                    source=f"abi_families.json: {fam}",
-                    by_major=tuple(sorted(pin.get("by_major", {}).items())),
-                )
-            self.family_notes[fam] = {
-                k: v
-                for k, v in spec.items()
-                if k not in ("members", "patterns", "pins")
-            }
-
-        markers = [
-            _Marker(entry, axis)
+            self._add_family(fam, spec)
+            globs.extend((glob, fam) for glob in spec.get("patterns", ()))
+        self._pattern_families = tuple(fam for _, fam in globs)
+        self._patterns = _patterns_regex([g for g, _ in globs])
+        self._markers = tuple(
+            Marker(entry, axis)
             for axis, entries in families["variant_markers"].items()
             if not axis.startswith("_")
             for entry in entries
-        ]
-        self._markers = tuple(markers)
+        )
         self.system_floors: dict[str, dict[str, str]] = {
             k: v
             for k, v in families.get("system_floors", {}).items()
@@ -211,6 +169,7 @@ class AbiTable:
         #: variants per (name, version, build, depends, track_features): the
         #: fields markers read; the diff and several rules ask for the same
         self._variant_cache: dict[tuple[Any, ...], dict[str, str]] = {}
+        self._reader = VariantReader(self._markers)
         self._symbols = tuple(
             SymbolRow(
                 gcc=row["gcc"],
@@ -222,6 +181,28 @@ class AbiTable:
                 families["symbol_versions"]["gcc"], key=lambda r: _version_key(r["gcc"])
             )
         )
+
+    def _add_family(self, fam: str, spec: Mapping[str, Any]) -> None:
+        """One family of ``abi_families.json``: its members, pins and notes."""
+        members = frozenset(spec.get("members", ()))
+        self._members[fam] = members
+        for name in members:
+            if name in self._member_of:
+                raise ValueError(
+                    f"abi_families.json: {name!r} is in both "
+                    f"{self._member_of[name]!r} and {fam!r}"
+                )
+            self._member_of[name] = fam
+        for name, pin in spec.get("pins", {}).items():
+            self._pins[name] = Pin(
+                name=name,
+                granularity=pin["granularity"],
+                source=f"abi_families.json: {fam}",
+                by_major=tuple(sorted(pin.get("by_major", {}).items())),
+            )
+        self.family_notes[fam] = {
+            k: v for k, v in spec.items() if k not in ("members", "patterns", "pins")
+        }
 
     # -- families ----------------------------------------------------------
     @property
@@ -235,11 +216,8 @@ class AbiTable:
             return self._member_of[name]
         except KeyError:
             pass
-        found = None
-        for regex, fam in self._patterns:
-            if regex.match(name):
-                found = fam
-                break
+        m = self._patterns.match(name) if self._patterns is not None else None
+        found = self._pattern_families[int(m.lastgroup[1:])] if m else None
         self._member_of[name] = found  # cache misses and pattern hits too
         return found
 
@@ -321,18 +299,7 @@ class AbiTable:
             return dict(cached)
         if len(self._variant_cache) > 65536:
             self._variant_cache.clear()
-        fam = self.family_of(record.name)
-        out: dict[str, str] = {}
-        for marker in self._markers:
-            if marker.axis in out:
-                continue
-            if marker.families is not None and fam not in marker.families:
-                continue
-            if marker.names is not None and record.name not in marker.names:
-                continue
-            value = _apply(marker, record)
-            if value is not None:
-                out[marker.axis] = value
+        out = self._reader.read(record, self.family_of(record.name))
         self._variant_cache[key] = out
         return dict(out)
 
@@ -387,48 +354,21 @@ class AbiTable:
         return self._symbols
 
 
-def _field_values(record: Record, field: str) -> tuple[str, ...]:
-    if field == "depends":
-        return record.depends
-    if field == "track_features":
-        return record.track_features
-    return (getattr(record, field) or "",)
-
-
-def _apply(marker: _Marker, record: Record) -> str | None:
-    for text in _field_values(record, marker.field):
-        m = marker.regex.search(text.strip())
-        if m is None:
-            continue
-        groups = {k: v for k, v in m.groupdict().items() if v is not None}
-        if marker.require == "next_minor" and (
-            int(groups["next"]) != int(groups["minor"]) + 1
-        ):
-            continue
-        major = groups.get("major")
-        if (
-            marker.major_only_from is not None
-            and major is not None
-            and (int(major) >= marker.major_only_from or "minor" not in groups)
-        ):
-            value = major  # minors of one major are compatible (or not given)
-        elif marker.value is not None:
-            value = marker.value.format(**groups)
-        elif "value" in groups:
-            value = groups["value"]
-        else:
-            continue
-        return marker.mapping.get(value, value)
-    return None
-
-
 def _read(name: str) -> dict[str, Any]:
+    """A packaged JSON file: read beside this module when the package is a
+    directory (a plain read; ``importlib.resources`` costs ~30 ms to import),
+    else through the package's loader (a zip file, another importer)."""
     import json
-    from importlib.resources import files
+    import os
 
-    resource = files("conda_guard").joinpath("data").joinpath(name)
-    text = resource.read_text(encoding="utf-8")
-    return json.loads(text)
+    try:
+        with open(os.path.join(os.path.dirname(__file__), "data", name), "rb") as fh:
+            data = fh.read()
+    except OSError:  # not on disk as files (NotADirectoryError inside a zip)
+        from importlib.resources import files
+
+        data = files("conda_guard").joinpath("data").joinpath(name).read_bytes()
+    return json.loads(data)
 
 
 @functools.cache

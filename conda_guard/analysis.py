@@ -104,8 +104,10 @@ def analyze(
     """
     table = table or load_table()
     changes = diff_states(before, after, table)
-    ctx = RuleContext(before, after, changes, table, files)
-    found = (*run_rules(ctx), *extra)
+    # every rule reports on changes: without one (a history revision that
+    # changed nothing) there is nothing to run them on
+    ctx = RuleContext(before, after, changes, table, files) if changes else None
+    found = (*(run_rules(ctx) if ctx is not None else ()), *extra)
     filtered = apply_filters(found, policy or Policy())
     ordered = sorted(filtered.kept, key=lambda f: (-f.severity, f.rule, f.names))
     return Analysis(

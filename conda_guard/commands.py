@@ -105,7 +105,7 @@ def run_diff(args: argparse.Namespace) -> int:
     from .file_proof import prove
     from .grouped import wants_grouped
     from .readers import read_state
-    from .solve import options_from_args, propose, wants_solve
+    from .solve import wants_solve
 
     policy = policy_from_args(args)
     solving = wants_solve(args)
@@ -132,6 +132,8 @@ def run_diff(args: argparse.Namespace) -> int:
     read = {"platform": args.platform, "environment": args.environment}
     before = read_state(before_ref, args.before_format or args.format, **read)
     if solving:
+        from .solve import options_from_args, propose
+
         proposal = propose(options_from_args(args), before, policy=policy)
         proof = prove(before, proposal.incremental, enabled=args.links)
         analysis = analyze(
@@ -202,9 +204,6 @@ def run_history(args: argparse.Namespace) -> int:
     The history is read as a stream: each revision is printed when it is
     analysed (``--revision`` prints once all asked-for revisions are known).
     """
-    from .report import render_json
-    from .report.history import render_history_markdown, render_revision_text
-
     prefix = _require_prefix(args)
     policy = policy_from_args(args)
     wanted = set(args.revision) if args.revision else None
@@ -213,13 +212,7 @@ def run_history(args: argparse.Namespace) -> int:
         prefix, policy, wanted, seen
     )
     if wanted is not None:
-        results = list(results)
-        unknown = sorted(wanted - {rev.number for rev, _ in results})
-        if unknown:
-            known = f"revisions 0-{seen[-1]}" if seen else "the history is empty"
-            raise UsageError(
-                f"no revision {', '.join(map(str, unknown))} in {prefix} ({known})"
-            )
+        results = _all_wanted(list(results), wanted, prefix, seen)
     failed = False
 
     def fails(analysis: Analysis) -> Analysis:
@@ -227,14 +220,36 @@ def run_history(args: argparse.Namespace) -> int:
         failed = failed or exit_code(analysis.findings, policy) == EXIT_FINDINGS
         return analysis
 
+    _print_history(args, prefix, ((rev, fails(a)) for rev, a in results), seen)
+    return EXIT_FINDINGS if failed else EXIT_OK
+
+
+def _all_wanted(
+    results: list[tuple[Any, Analysis]], wanted: set[int], prefix: str, seen: list[int]
+) -> list[tuple[Any, Analysis]]:
+    """``results``; :class:`UsageError` naming the wanted revisions not in them."""
+    unknown = sorted(wanted - {rev.number for rev, _ in results})
+    if unknown:
+        known = f"revisions 0-{seen[-1]}" if seen else "the history is empty"
+        raise UsageError(
+            f"no revision {', '.join(map(str, unknown))} in {prefix} ({known})"
+        )
+    return results
+
+
+def _print_history(
+    args: argparse.Namespace,
+    prefix: str,
+    results: Iterable[tuple[Any, Analysis]],
+    seen: list[int],
+) -> None:
+    """Print the revisions as they come: JSON lines, markdown or text."""
+    from .report import render_json
+    from .report.history import render_history_markdown, render_revision_text
+
     if args.json:
         revisions = (
-            {
-                "revision": r.number,
-                "date": r.date,
-                "cmd": r.cmd,
-                **render_json(fails(a)),
-            }
+            {"revision": r.number, "date": r.date, "cmd": r.cmd, **render_json(a)}
             for r, a in results
         )
         head = {"schema": REPORT_SCHEMA, "prefix": prefix}
@@ -246,19 +261,17 @@ def run_history(args: argparse.Namespace) -> int:
             )
         )
     elif args.markdown:
-        done = [(rev, fails(a)) for rev, a in results]
         limit = args.markdown_limit or None
-        print(render_history_markdown(prefix, done, limit=limit), end="")
+        print(render_history_markdown(prefix, list(results), limit=limit), end="")
     else:
         color = use_color(args)
         for rev, analysis in results:
             text = render_revision_text(
-                rev, fails(analysis), color=color, summary=args.summary
+                rev, analysis, color=color, summary=args.summary
             )
             print_lines(text.splitlines())
         for note in _history_notes(prefix, seen).get("notes", ()):
             print(f"conda-guard: note: {note}")
-    return EXIT_FINDINGS if failed else EXIT_OK
 
 
 def run_check(args: argparse.Namespace) -> int:

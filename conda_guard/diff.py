@@ -30,6 +30,8 @@ _PRIMARY = (
 
 def compare_versions(a: str, b: str) -> int:
     """-1, 0 or 1 as conda orders ``a`` and ``b``; plain text order if unparsable."""
+    if a == b:
+        return 0
     try:
         va, vb = parse_version(a), parse_version(b)
     except InvalidVersion:
@@ -111,6 +113,8 @@ def diff_states(
     b_recs, a_recs = before.records, after.records
     for name in sorted(b_recs.keys() | a_recs.keys()):
         b, a = b_recs.get(name), a_recs.get(name)
+        if b is a:
+            continue  # the same record object (a history revision's untouched ones)
         if b is None:
             changes.append(
                 Change(name, ChangeKind.INSTALLED, None, a, (ChangeKind.INSTALLED,))

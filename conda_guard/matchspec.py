@@ -31,6 +31,24 @@ _NAME_RE = re.compile(r"^[a-z0-9_.*+-]+$")
 _OPERATOR_CHARS = "=!|,<>~"
 _BUILD_FORBIDDEN = frozenset("-=,|<>~")
 _PACKAGE_EXTENSIONS = (".conda", ".tar.bz2")
+_SIMPLE_PART = r"(?:>=|<=|<|>|!=)?[0-9][0-9a-z._+!*]*"
+#: the usual dependency: a lower-case name, one space, ","-joined version parts
+_SIMPLE_RE = re.compile(rf"([a-z0-9_.+-]+)(?: ({_SIMPLE_PART}(?:,{_SIMPLE_PART})*))?")
+_set = object.__setattr__
+#: each field's value before parsing sets it
+_DEFAULTS = (
+    ("_frozen", False),
+    ("version", None),
+    ("build", None),
+    ("build_number", None),
+    ("channel", None),
+    ("subdir", None),
+    ("fn", None),
+    ("md5", None),
+    ("sha256", None),
+    ("url", None),
+    ("extra", ()),
+)
 _KNOWN_KEYS = frozenset(
     {"version", "build", "build_number", "channel", "subdir", "fn", "md5", "sha256"}
 )
@@ -96,7 +114,11 @@ def _take_brackets(text: str, original: str) -> tuple[str, dict[str, str]]:
         brackets = _parse_brackets(text[open_at + 1 : close_at], original)
         text = (text[:open_at] + text[close_at + 1 :]).strip()
     # legacy "(optional)" / "(target=...)" sections are read and dropped
-    m = re.search(r"\(\s*(?:optional|[A-Za-z_][\w-]*\s*=)[^()]*\)\s*$", text)
+    m = (
+        re.search(r"\(\s*(?:optional|[A-Za-z_][\w-]*\s*=)[^()]*\)\s*$", text)
+        if "(" in text
+        else None
+    )
     if m:
         text = text[: m.start()].strip()
     return text, brackets
@@ -196,21 +218,15 @@ class MatchSpec:
             return
         if not isinstance(text, str):
             raise ValueError(f"invalid match spec {text!r}: not a string")
-        self.original = text
-        self.version: VersionSpec | None = None
-        self.build: str | None = None
-        self.build_number: str | None = None
-        self.channel: str | None = None
-        self.subdir: str | None = None
-        self.fn: str | None = None
-        self.md5: str | None = None
-        self.sha256: str | None = None
-        self.url: str | None = None
-        self.extra: tuple[tuple[str, str], ...] = ()
+        # while parsing, fields are set with _set (object.__setattr__): our
+        # __setattr__, which refuses changes later, is a Python call per field
+        for slot, default in _DEFAULTS:
+            _set(self, slot, default)
+        _set(self, "original", text)
         self._parse(text)
-        self._name_re = _glob(self.name) if "*" in self.name else None
-        self._build_re = _glob(self.build) if self.build else None
-        self._frozen = True
+        _set(self, "_name_re", _glob(self.name) if "*" in self.name else None)
+        _set(self, "_build_re", _glob(self.build) if self.build else None)
+        _set(self, "_frozen", True)
 
     def __setattr__(self, key: str, value: object) -> None:
         if getattr(self, "_frozen", False):
@@ -233,11 +249,18 @@ class MatchSpec:
         if text.endswith(_PACKAGE_EXTENSIONS):
             self._parse_package_path(text, original)
             return
+        simple = _SIMPLE_RE.fullmatch(text)
+        if simple is not None:
+            # "numpy", "numpy >=1.21,<2.0a0": no channel, brackets or build, a
+            # version not starting with "=" (nothing to sanitize)
+            _set(self, "name", simple[1])
+            self._set_version(simple[2], original)
+            return
         text, brackets = _take_brackets(text, original)
         parts = text.rsplit(":", 2)
-        self.channel, self.subdir = _split_channel(
-            parts[0] if len(parts) == 3 else None
-        )
+        channel, subdir = _split_channel(parts[0] if len(parts) == 3 else None)
+        _set(self, "channel", channel)
+        _set(self, "subdir", subdir)
         version_text = self._parse_name_version_build(parts[-1].strip(), original)
         version_text = self._apply_brackets(brackets, version_text)
         self._set_version(version_text, original)
@@ -252,12 +275,13 @@ class MatchSpec:
         name = name.lower()
         if not _NAME_RE.match(name):
             raise _bad(original, f"invalid package name {name!r}")
-        self.name = name
+        _set(self, "name", name)
         if not rest:
             return None
         if "[" in rest or "]" in rest:
             raise _bad(original, "more than one bracket section")
-        version_text, self.build = _split_version_build(rest)
+        version_text, build = _split_version_build(rest)
+        _set(self, "build", build)
         return _sanitize_version(version_text, self.build)
 
     def _apply_brackets(
@@ -271,20 +295,20 @@ class MatchSpec:
                     value.replace(" ", ""), brackets.get("build")
                 )
             elif key == "build":
-                self.build = value
+                _set(self, "build", value)
             elif key == "build_number":
-                self.build_number = value.strip()
+                _set(self, "build_number", value.strip())
             elif key == "channel":
                 chan, sub = _split_channel(value)
-                self.channel = chan or self.channel
-                self.subdir = sub or self.subdir
+                _set(self, "channel", chan or self.channel)
+                _set(self, "subdir", sub or self.subdir)
             elif key == "subdir":
-                self.subdir = value
+                _set(self, "subdir", value)
             elif key in ("fn", "md5", "sha256", "url"):
-                setattr(self, key, value)
+                _set(self, key, value)
             elif key != "name":  # conda keeps the name outside the brackets
                 extra.append((key, value))
-        self.extra = tuple(extra)
+        _set(self, "extra", tuple(extra))
         return version_text
 
     def _set_version(self, version_text: str | None, original: str) -> None:
@@ -296,9 +320,9 @@ class MatchSpec:
                 spec = VersionSpec(version_text)
             except InvalidVersion as exc:
                 raise _bad(original, str(exc)) from None
-            self.version = None if str(spec) == "*" else spec
+            _set(self, "version", None if str(spec) == "*" else spec)
         if self.build == "*":
-            self.build = None
+            _set(self, "build", None)
         if self.build_number is not None:
             try:
                 _build_number_ok(self.build_number, 0)
@@ -307,22 +331,24 @@ class MatchSpec:
 
     def _parse_package_path(self, text: str, original: str) -> None:
         """A package URL or file name, ``<channel>/<subdir>/<n>-<v>-<b>.conda``."""
-        self.url = text if "://" in text else None
+        _set(self, "url", text if "://" in text else None)
         directory, _, fn = text.rpartition("/")
         stem = fn[: -len(".conda")] if fn.endswith(".conda") else fn[: -len(".tar.bz2")]
         pieces = stem.rsplit("-", 2)
         if len(pieces) != 3 or not all(pieces):
             raise _bad(original, "package file name is not name-version-build")
         name, version, build = pieces
-        self.name = name.lower()
-        self.fn = fn
-        self.build = build
+        _set(self, "name", name.lower())
+        _set(self, "fn", fn)
+        _set(self, "build", build)
         try:
-            self.version = VersionSpec(version)
+            _set(self, "version", VersionSpec(version))
         except InvalidVersion as exc:
             raise _bad(original, str(exc)) from None
         if directory:
-            self.channel, self.subdir = _split_channel(directory)
+            channel, subdir = _split_channel(directory)
+            _set(self, "channel", channel)
+            _set(self, "subdir", subdir)
 
     # -- matching ----------------------------------------------------------
     def match_version(self, version: str) -> bool:

@@ -87,13 +87,17 @@ def print_lines(lines: Iterable[str]) -> None:
 
 def emit(analysis: Analysis, args: argparse.Namespace) -> None:
     """Print the report in the format asked for."""
-    from .report import render_json, render_markdown, render_text
-
     if args.json:
+        from .report.json import render_json
+
         print_lines(json_lines(render_json(analysis)))
     elif args.markdown:
+        from .report.markdown import render_markdown
+
         print(render_markdown(analysis, limit=args.markdown_limit or None), end="")
     else:
+        from .report.text import render_text
+
         print(
             render_text(analysis, color=use_color(args), summary=args.summary), end=""
         )

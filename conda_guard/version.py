@@ -54,6 +54,7 @@ _Component = tuple  # tuple[_Element, ...]
 
 _VALID_RE = re.compile(r"^[*.+!_0-9a-z]+$")
 _RUNS_RE = re.compile(r"[0-9]+|[*]+|[^0-9*]+")
+_INTS_RE = re.compile(r"[0-9]+(?:\.[0-9]+)*")  # "1.26.4": the common case
 _POST = float("inf")
 _FILL = 0
 
@@ -116,6 +117,14 @@ def _parts_equal(left: tuple[_Component, ...], right: tuple[_Component, ...]) ->
     return _cmp_parts(left, right) == 0
 
 
+def _flat(key: tuple[_Component, ...]) -> tuple[int, ...] | None:
+    """The plain ints of a key whose every component is one non-negative int
+    (components stripped to () are 0), for a fast comparison; else None."""
+    if all(not c or (len(c) == 1 and type(c[0]) is int) for c in key):
+        return tuple(c[0] if c else 0 for c in key)
+    return None
+
+
 class VersionOrder:
     """A parsed conda version: a total order, hashable, case-insensitive.
 
@@ -140,6 +149,9 @@ class VersionOrder:
             if not _VALID_RE.match(version):
                 raise InvalidVersion(f"invalid version {text!r}: invalid character(s)")
         self.norm = version
+        if _INTS_RE.fullmatch(version):
+            self._init_ints(version)
+            return
 
         epoch_text, bang, rest = version.rpartition("!")
         if bang:
@@ -175,14 +187,21 @@ class VersionOrder:
             else ()
         )
         self._key = (_strip(self.version), _strip(self.local))
-        # fast path: every component a single non-negative int, no local part
-        # (components stripped to () are 0)
-        flat = None
-        if not self.local and all(
-            not c or (len(c) == 1 and type(c[0]) is int) for c in self._key[0]
-        ):
-            flat = tuple(c[0] if c else 0 for c in self._key[0])
-        self._flat = flat
+        self._flat = None if self.local else _flat(self._key[0])
+
+    def _init_ints(self, version: str) -> None:
+        """Fields of a version of dot-separated numbers only: what the general
+        path gives for it, without its regexes (no epoch, no local part)."""
+        ints = [int(p) for p in version.split(".")]
+        self.version = ((0,), *((i,) for i in ints))
+        self.local = ()
+        while ints and not ints[-1]:
+            ints.pop()  # trailing zero components are stripped from the key
+        if ints:  # the epoch (0) is stripped to () too
+            self._key = ((), *((i,) if i else () for i in ints)), ()
+            self._flat = (0, *ints)
+        else:  # all zeros: "0", "0.0"
+            self._key, self._flat = ((), ()), ()
 
     # -- order -------------------------------------------------------------
     def _cmp(self, other: VersionOrder) -> int:
@@ -285,6 +304,8 @@ def parse_version(text: str) -> VersionOrder:
 
 _RELATION_RE = re.compile(r"^(==|!=|<=|>=|~=|<|>|=)(?![=<>!~])(\S+)$")
 _TOKEN_RE = re.compile(r"\^[^$]*\$|[()|,]|[^()|,]+")
+_GROUPING_RE = re.compile(r"[()|,]")
+_OR_PAREN_REGEX_RE = re.compile(r"[()|^$]")
 
 
 class _Node:
@@ -527,9 +548,16 @@ def _parse_spec(text: str) -> tuple[_Node, str]:
     compact = "".join(text.split())
     if not compact:
         raise InvalidVersionSpec("invalid version spec '': empty")
-    if not re.search(r"[()|,]", compact):
+    if not _GROUPING_RE.search(compact):
         node = _leaf(compact, text)
         return node, node.text
+    if not _OR_PAREN_REGEX_RE.search(compact):
+        # only ',' (">=1.2,<2.0a0"): one AND group of leaves, what _tree gives
+        pieces = compact.split(",")
+        if all(pieces):
+            leaves = tuple(_leaf(p, compact) for p in pieces)
+            joined = ",".join(leaf.text for leaf in leaves)
+            return _Group(",", leaves, joined), joined
     node = _tree(compact)
     return node, _fill_text(node)
 

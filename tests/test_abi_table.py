@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from conda_guard.abi import AXES, FAMILIES, AbiTable, Pin, load_table
+from conda_guard.abi_markers import VariantReader
 from conda_guard.models import Record
 from tests.helpers import (
     DATA,
@@ -328,6 +329,28 @@ def test_family_of(table, name, family):
     assert table.family_of(name) == family
 
 
+@needs_data
+def test_family_patterns_in_file_order(table):
+    # one regex for all patterns gives, for every real package name, the
+    # family of the first pattern (in file order) that matches it
+    import fnmatch
+
+    families = json.loads(FAMILIES_JSON.read_text(encoding="utf-8"))["families"]
+    globs = [
+        (g, fam) for fam, spec in families.items() for g in spec.get("patterns", ())
+    ]
+    assert len(globs) >= 5
+    names = {r.name for r in all_records("conda-forge") + all_records("pytorch")}
+    matched = 0
+    for name in names:
+        if any(name in spec.get("members", ()) for spec in families.values()):
+            continue
+        first = next((fam for g, fam in globs if fnmatch.fnmatchcase(name, g)), None)
+        assert table.family_of(name) == first, name
+        matched += first is not None
+    assert matched >= 20
+
+
 def test_members(table):
     assert {"numpy", "numpy-base"} == table.members("numpy")
     assert {"libblas", "libcblas", "liblapack", "liblapacke", "blas"} <= (
@@ -516,6 +539,62 @@ def test_pytorch_mutex_depends_marker(table):
     # pytorch-cuda in depends still gives the version
     bare = dataclasses.replace(rec, build="py3.11_0")
     assert table.variants(bare) == {"gpu": "cuda", "cuda": "11", "python": "cp311"}
+
+
+def _variants_one_by_one(table, rec):
+    """The markers read one after another (no screen, no memo): what
+    :class:`VariantReader` must give."""
+    from conda_guard.abi_markers import _field_values, _read_text
+
+    fam = table.family_of(rec.name)
+    out = {}
+    for marker in table._markers:
+        if marker.axis in out:
+            continue
+        if marker.families is not None and fam not in marker.families:
+            continue
+        if marker.names is not None and rec.name not in marker.names:
+            continue
+        for text in _field_values(rec, marker.field):
+            value = _read_text(marker, text)
+            if value is not None:
+                out[marker.axis] = value
+                break
+    return out
+
+
+@needs_data
+def test_variant_reader_is_the_markers_one_by_one(table):
+    # the screens skip a text only where no marker reads anything, the memo
+    # gives what the marker read there before: on every real record, the
+    # variants are what each marker read one by one gives
+    reader = VariantReader(table._markers)
+    records = all_records("conda-forge") + all_records("pytorch")
+    with_values = 0
+    for rec in records + records:  # the second pass reads the memo
+        expected = _variants_one_by_one(table, rec)
+        assert reader.read(rec, table.family_of(rec.name)) == expected, rec.dist
+        with_values += bool(expected)
+    assert with_values >= 1000
+
+
+def test_variant_screens_find_what_any_marker_reads(table):
+    reader = VariantReader(table._markers)
+    assert all(reader.screens[f] is not None for f in ("build", "depends"))
+    texts = {
+        "build": ["py311h64a7726_0", "cuda120_py311", "mpi_openmpi_h1", "openblas"],
+        "depends": ["python >=3.11,<3.12.0a0", "python_abi 3.12.* *_cp312"],
+    }
+    for field, samples in texts.items():
+        for text in samples:
+            read = [
+                m for m in table._markers if m.field == field and m.regex.search(text)
+            ]
+            assert read, text
+            assert reader.screens[field].search(text), text
+    # a backreference is widened, not dropped: the screen still finds the text
+    assert reader.screens["depends"].search("python >=3.11,<3.12.0a0")
+    assert not reader.screens["depends"].search("libzlib >=1.3.1,<2.0a0")
 
 
 @needs_data

@@ -73,3 +73,31 @@ def test_conda_version_order_not_text_order():
     assert compare_versions("1.0rc1", "1.0") == -1
     assert compare_versions("1!0.1", "2.0") == 1
     assert compare_versions("1.1.1w", "1.1.2a") == -1
+
+
+@needs_data
+def test_no_change_no_rule_has_anything_to_say():
+    # analyze() runs no rule when nothing changed (a history revision that
+    # changed nothing); on every real prefix and each of its history revisions,
+    # the rules run on the state against itself indeed find nothing
+    from conda_guard.exceptions import InputError
+    from conda_guard.readers.prefix import iter_prefix_revisions, read_prefix
+    from conda_guard.rules import run_rules
+    from conda_guard.rules.base import RuleContext
+
+    from .helpers import DATA
+
+    table = load_table()
+    checked = 0
+    for prefix in sorted((DATA / "prefixes").iterdir()):
+        try:
+            states = [read_prefix(prefix)]
+            states += [s for _, s in iter_prefix_revisions(prefix)]
+        except InputError:  # the corrupt ones
+            continue
+        for s in states:
+            twin = replace(s, records=dict(s.records))
+            assert diff_states(s, twin, table) == ()
+            assert run_rules(RuleContext(s, twin, (), table)) == (), s.source
+            checked += 1
+    assert checked >= 30

@@ -469,8 +469,32 @@ def test_overlong_history_line(tmp_path, monkeypatch):
 def test_spec_list_fast_path_is_literal_eval(specs, quote):
     import ast
 
-    from conda_guard.readers.history import _QUOTED_RE, _SIMPLE_LIST_RE
+    from conda_guard.readers.history_comments import _QUOTED_RE, _SIMPLE_LIST_RE
 
     text = repr(specs) if quote else json.dumps(specs)
     if _SIMPLE_LIST_RE.fullmatch(text):
         assert [a or b for a, b in _QUOTED_RE.findall(text)] == ast.literal_eval(text)
+
+
+def test_comments_with_and_without_the_short_path():
+    # "# cmd:" / "# conda version:" as conda writes them take a short path;
+    # other spacings the regexes; a spec list read twice gives the same specs
+    text = (
+        "==> 2024-01-01 00:00:00 <==\n"
+        "# cmd: conda install numpy\n"
+        "# conda version: 24.1.0\n"
+        "+conda-forge/linux-64::numpy-1.26.4-py311h64a7726_0\n"
+        "# update specs: ['numpy']\n"
+        "==> 2024-01-02 00:00:00 <==\n"
+        "#cmd:conda   install numpy  \n"
+        "#  conda version:24.1.2\n"
+        "# update specs: ['numpy']\n"
+        "==> 2024-01-03 00:00:00 <==\n"
+        "# cmd:\n"
+        "# conda version:\n"
+    )
+    first, second, third = parse_history_text(text).revisions
+    assert (first.cmd, first.conda_version) == ("conda install numpy", "24.1.0")
+    assert (second.cmd, second.conda_version) == ("conda   install numpy", "24.1.2")
+    assert (third.cmd, third.conda_version) == (None, None)
+    assert first.update_specs == second.update_specs == ("numpy",)

@@ -30,21 +30,53 @@ read.
 
 from __future__ import annotations
 
-from conda_guard.binaries.formats import BinaryInfo, sniff_format
-from conda_guard.binaries.links import LinkReport, check_links
-from conda_guard.binaries.pip import (
-    PipDist,
-    find_pip_dists,
-    pip_extension_findings,
-    pip_extensions,
-    pip_findings,
-)
-from conda_guard.binaries.read import read_binary
-from conda_guard.binaries.scan import (
-    default_cache_dir,
-    guess_pkgs_dirs,
-    incoming_from_cache,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from conda_guard.binaries.formats import BinaryInfo, sniff_format
+    from conda_guard.binaries.links import LinkReport, check_links
+    from conda_guard.binaries.pip import (
+        PipDist,
+        find_pip_dists,
+        pip_extension_findings,
+        pip_extensions,
+        pip_findings,
+    )
+    from conda_guard.binaries.read import read_binary
+    from conda_guard.binaries.scan import (
+        default_cache_dir,
+        guess_pkgs_dirs,
+        incoming_from_cache,
+    )
+
+#: each name below → the module it comes from, imported when first asked for
+#: (the link check's modules are not on the path of a run that reads no file)
+_HOME = {
+    "BinaryInfo": "formats",
+    "sniff_format": "formats",
+    "LinkReport": "links",
+    "check_links": "links",
+    "PipDist": "pip",
+    "find_pip_dists": "pip",
+    "pip_extension_findings": "pip",
+    "pip_extensions": "pip",
+    "pip_findings": "pip",
+    "read_binary": "read",
+    "default_cache_dir": "scan",
+    "guess_pkgs_dirs": "scan",
+    "incoming_from_cache": "scan",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "BinaryInfo",

@@ -31,12 +31,10 @@ Standard library only.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import stat
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -124,6 +122,8 @@ def file_key(path: Path | str, *, follow: bool) -> list[Any] | None:
         fd = os.open(path, flags)
     except (OSError, ValueError):
         return None
+    import hashlib  # ~20 ms to import: only when a file is keyed
+
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
@@ -198,6 +198,8 @@ def valid_entry(entry: object) -> bool:
 
 def cache_path(base: Path, root: Path) -> Path:
     """The cache file of ``root`` below ``base``."""
+    import hashlib
+
     key = hashlib.sha256(os.fsencode(os.path.abspath(root))).hexdigest()
     return base / "binaries" / f"{key[:24]}.json"
 
@@ -251,6 +253,8 @@ def prune(
 
 def write_entries(cache_file: Path, root: Path, entries: dict[str, Any]) -> bool:
     """Write the cache of ``root`` atomically; False when it cannot be written."""
+    import tempfile
+
     data = {"schema": CACHE_SCHEMA, "root": os.path.abspath(root), "files": entries}
     directory = cache_file.parent
     try:

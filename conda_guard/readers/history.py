@@ -11,7 +11,6 @@ naming the file and line. Standard library only.
 
 from __future__ import annotations
 
-import ast
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -19,8 +18,8 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from conda_guard.channel_names import on_change
 from conda_guard.exceptions import InputError
-from conda_guard.graph import dep_name
 from conda_guard.models import Record, channel_name
+from conda_guard.readers.history_comments import parse_comment, spec_name
 from conda_guard.readers.history_file import history_blocks, history_path
 
 if TYPE_CHECKING:
@@ -29,35 +28,11 @@ if TYPE_CHECKING:
 
 _HEADER_RE = re.compile(r"==>\s*(.+?)\s*<==")
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
-_CMD_RE = re.compile(r"#\s*cmd:\s*(.+)")
-_CONDA_VERSION_RE = re.compile(r"#\s*conda version:\s*(.+)")
-_SPECS_RE = re.compile(r"#\s*(\w+)\s*specs:\s*(.+)?")
-# conda/conda:conda/models/version.py version_relation_re
-_VERSION_RELATION_RE = re.compile(r"^(=|==|!=|<=|>=|<|>|~=)(?![=<>!~])(\S+)$")
 _SUBDIR_RE = re.compile(
     r"noarch|(linux|osx|win|emscripten|wasi|zos)-[a-z0-9_]+", re.IGNORECASE
 )
 _EXTENSIONS = (".tar.bz2", ".conda")
 _SPACE_RE = re.compile(r"\s")
-# ['a', "b"]: quoted strings without backslashes or newlines, comma-separated
-_QUOTED = r"""(?:'[^'\\\n]*'|"[^"\\\n]*")"""
-_SIMPLE_LIST_RE = re.compile(rf"\[\s*(?:{_QUOTED}\s*,\s*)*(?:{_QUOTED}\s*)?\]")
-_QUOTED_RE = re.compile(r"'([^']*)'|\"([^\"]*)\"")
-
-_UPDATE_ACTIONS = ("update", "install", "create")
-_REMOVE_ACTIONS = ("remove", "uninstall")
-
-
-def spec_name(spec: str) -> str:
-    """The package name of a match spec string (``conda-forge::numpy>=1`` → ``numpy``).
-
-    :func:`conda_guard.graph.dep_name`, which raises ``ValueError`` when no name
-    can be read.
-    """
-    name = dep_name(spec)
-    if not name:
-        raise ValueError(f"no package name in spec {spec!r}")
-    return name
 
 
 def strip_extension(filename: str) -> str:
@@ -258,40 +233,6 @@ def _name_at(path: str, rev: Revision, spec: str) -> str:
         raise InputError(path, str(exc), rev.line) from None
 
 
-def _parse_old_specs(text: str) -> list[str]:
-    """conda < 4.5 ``# install specs: a,b >=1,<2`` (version fragments rejoined)."""
-    specs: list[str] = []
-    for part in text.split(","):
-        if _VERSION_RELATION_RE.match(part) and specs:
-            specs[-1] = f"{specs[-1]},{part}"
-        else:
-            specs.append(part)
-    return specs
-
-
-def _parse_specs(text: str, path: str, line: int) -> list[str]:
-    text = text.strip()
-    if _SIMPLE_LIST_RE.fullmatch(text):
-        # what ast.literal_eval gives for a list of plain quoted strings, faster
-        specs = [a or b for a, b in _QUOTED_RE.findall(text)]
-    elif text.startswith("["):
-        try:
-            value = ast.literal_eval(text)
-        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-            raise InputError(path, "cannot parse the spec list", line) from None
-        if not isinstance(value, (list, tuple)) or not all(
-            isinstance(s, str) for s in value
-        ):
-            raise InputError(path, "the spec list is not a list of strings", line)
-        specs = list(value)
-    elif "[" not in text:
-        specs = _parse_old_specs(text)
-    else:
-        # conda's parser leaves ``specs`` unbound here; we refuse the line
-        raise InputError(path, "cannot parse the spec list", line)
-    return [s.strip() for s in specs if s and s.strip() and not s.endswith("@")]
-
-
 class _Section:
     __slots__ = (
         "added",
@@ -342,27 +283,13 @@ def iter_revisions(blocks: Iterable[list[str]], path: str) -> Iterator[Revision]
                         f"unexpected line in a diff section: {line[:80]!r}",
                         number,
                     )
-                # _dist inline for the usual "+channel/subdir::name-version-build"
                 text = line[1:]
-                chan, sep, rest = text.partition("::")
-                parts = rest.rsplit("-", 2)
-                if (
-                    sep
-                    and len(parts) == 3
-                    and parts[0]
-                    and parts[1]
-                    and parts[2]
-                    and chan in _CHANNELS
-                    and not rest.endswith(_EXTENSIONS)
-                    and " " not in text
-                    and text.isprintable()  # no other whitespace either
-                ):
-                    channel, subdir = _CHANNELS[chan]
-                    dist = _new_dist(
-                        DistRef, (*parts, channel, subdir, text, number, path)
-                    )
-                else:
-                    dist = _dist(line, path, number)
+                known = _LINES.get(text)  # a line seen before: no call, no checks
+                dist = (
+                    _new_dist(DistRef, (*known, text, number, path))
+                    if known is not None
+                    else _package_line(line, path, number)
+                )
                 (cur.added if first == "+" else cur.removed).append(dist)
             elif first == "=" and line.startswith("==>"):
                 if cur is not None:
@@ -371,29 +298,60 @@ def iter_revisions(blocks: Iterable[list[str]], path: str) -> Iterator[Revision]
                 cur = _Section(_header_date(line, path, number), number)
             elif first == "#":
                 if cur is not None:
-                    _parse_comment(cur, line, path, number)
+                    parse_comment(cur, line, path, number)
                 # comments before the first header are ignored (as conda)
             elif cur is None and line.startswith("//"):
                 continue  # pixi: "// not relevant for pixi but for `conda run -p`"
-            elif cur is None:
-                raise InputError(path, "no revision header before this line", number)
             else:
-                if cur.added or cur.removed:
-                    raise InputError(
-                        path,
-                        f"unexpected line in a diff section: {line[:80]!r}",
-                        number,
-                    )
-                cur.bare.append(_dist(line, path, number, bare=True))
+                _bare_line(cur, line, path, number)
     if cur is not None:
         yield _revision(cur, count)
+
+
+def _package_line(line: str, path: str, number: int) -> DistRef:
+    """The package of a ``+``/``-`` line: :func:`_dist`, inline for the usual
+    ``+channel/subdir::name-version-build`` of a known channel."""
+    text = line[1:]
+    chan, sep, rest = text.partition("::")
+    parts = rest.rsplit("-", 2)
+    if (
+        sep
+        and len(parts) == 3
+        and parts[0]
+        and parts[1]
+        and parts[2]
+        and chan in _CHANNELS
+        and not rest.endswith(_EXTENSIONS)
+        and " " not in text
+        and text.isprintable()  # no other whitespace either
+    ):
+        channel, subdir = _CHANNELS[chan]
+        if len(_LINES) >= 65536:
+            _LINES.clear()
+        known = _LINES[text] = (*parts, channel, subdir)
+        return _new_dist(DistRef, (*known, text, number, path))
+    return _dist(line, path, number)
+
+
+def _bare_line(cur: _Section | None, line: str, path: str, number: int) -> None:
+    """A bare ``name-version-build`` line (the full package sets of 2016)."""
+    if cur is None:
+        raise InputError(path, "no revision header before this line", number)
+    if cur.added or cur.removed:
+        raise InputError(
+            path, f"unexpected line in a diff section: {line[:80]!r}", number
+        )
+    cur.bare.append(_dist(line, path, number, bare=True))
 
 
 _new_dist = tuple.__new__
 #: channel text of a package line → (short channel, subdir), filled by _dist
 _CHANNELS: dict[str, tuple[str, str]] = {}
+#: text of a package line → its DistRef fields before ``text`` (line, path differ)
+_LINES: dict[str, tuple[str, str, str, str, str]] = {}
 # the short names follow the channel configuration: forget them when it changes
 on_change(_CHANNELS.clear)
+on_change(_LINES.clear)
 on_change(split_channel.cache_clear)
 
 
@@ -459,32 +417,6 @@ def parse_history_text(text: str, path: str = "history") -> History:
     """Parse the text of a history file (``path`` is used in messages)."""
     revisions = tuple(iter_revisions([text.splitlines()], path))
     return History(path=path, revisions=revisions)
-
-
-def _parse_comment(cur: _Section, line: str, path: str, number: int) -> None:
-    m = _CMD_RE.match(line)
-    if m:
-        cur.cmd = m.group(1).strip()
-        return
-    m = _CONDA_VERSION_RE.match(line)
-    if m:
-        cur.conda_version = m.group(1).strip()
-        return
-    m = _SPECS_RE.match(line)
-    if m:
-        action, specs_text = m.group(1), m.group(2) or ""
-        specs = _parse_specs(specs_text, path, number)
-        for spec in specs:
-            try:
-                spec_name(spec)
-            except ValueError as exc:
-                raise InputError(path, str(exc), number) from None
-        if action in _UPDATE_ACTIONS:
-            cur.update.extend(specs)
-        elif action in _REMOVE_ACTIONS:
-            cur.remove.extend(specs)
-        elif action == "neutered":
-            cur.neutered.extend(specs)
 
 
 def parse_history(path: str | Path) -> History:

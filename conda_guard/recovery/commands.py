@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 from ..constants import EXIT_FINDINGS, EXIT_OK
 from ..exceptions import UsageError
-from .store import Store
 
 if TYPE_CHECKING:
     import argparse
+
+    from .store import Store
 
 
 # -- shared arguments ----------------------------------------------------------------
@@ -181,6 +182,8 @@ def _prefix(args: argparse.Namespace) -> str:
 
 
 def _store(args: argparse.Namespace, prefix: str) -> Store:
+    from .store import Store  # not on the CLI's start-up path
+
     return Store.for_prefix(prefix, getattr(args, "store", None))
 
 

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 from ..exceptions import UsageError
 from ..models import Record, State
 from ..readers.prefix import record_from_prefix_json
-from .store import Store
 
 if TYPE_CHECKING:
     from .generation import Generation
+    from .store import Store
 
 GENERATION_RE = re.compile(r"(?P<prefix>.+)@g(?P<number>-?[0-9]+)")
 
@@ -77,6 +77,8 @@ def match_reference(text: str) -> tuple[str, int] | None:
 
 def read_generation_state(prefix: str, number: int, root: str | None = None) -> State:
     """``PREFIX@gN`` as a :class:`State` (the reader of ``read_state``)."""
+    from .store import Store  # not on the path of every other state
+
     store = Store.for_prefix(prefix, root)
     gen = pick(store, number)
     return generation_state(gen, f"{prefix}@{gen.label}")

@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..constants import DEFAULT_BATCH_TIMEOUT
-from ..settings import timeout_seconds
-from .protocol import parse_virtual_package
 
 if TYPE_CHECKING:
     from typing import Any
@@ -58,6 +56,8 @@ class SolveOptions:
 
 
 def _seconds(text: str) -> float:
+    from ..settings import timeout_seconds  # imported when the option is given
+
     try:
         return timeout_seconds(text)
     except ValueError as exc:
@@ -65,6 +65,8 @@ def _seconds(text: str) -> float:
 
 
 def _virtual_package(text: str) -> str:
+    from .protocol import parse_virtual_package  # imported when the option is given
+
     try:
         parse_virtual_package(text)
     except ValueError as exc:
