@@ -199,9 +199,6 @@ MAX_MODULE_LINES = 500
 #: removes each entry when the branch that splits it is merged
 #: (test_temporary_allow_list_is_still_needed fails once one is short)
 TEMPORARY_LONG_FUNCTIONS = {
-    "conda_guard.abi.AbiTable.__init__": "split by perf (h-perf)",
-    "conda_guard.commands.run_history": "split by perf (h-perf)",
-    "conda_guard.readers.history.iter_revisions": "split by perf (h-perf)",
     "conda_guard.rules.drift.drift_findings": "split by drift (h-disk10)",
 }
 
