@@ -278,6 +278,7 @@ def setup(
 def conda_in(setup: Setup, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """Point this process's conda at the configuration; call with ``plugins:``."""
     from conda.base.context import reset_context
+    from conda.gateways.connection.session import CondaSession, get_session
     from conda.models.match_spec import MatchSpec
 
     for name in list(os.environ):
@@ -288,10 +289,12 @@ def conda_in(setup: Setup, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     def write(**plugins: Any) -> Setup:
         condarc.write_text(setup.condarc(**plugins))
         reset_context()
-        # conda keeps a spec's channel, resolved under the configuration of the
-        # first use, for the life of the process: each configuration here is
-        # a new conda process's
+        # conda keeps a spec's channel and its HTTP sessions (offline or not),
+        # made under the configuration of their first use, for the life of the
+        # process: each configuration here is a new conda process's
         MatchSpec._MATCHER_CACHE.clear()
+        get_session.cache_clear()
+        CondaSession.cache_clear()
         return setup
 
     monkeypatch.setenv("CONDARC", str(condarc))
