@@ -659,7 +659,13 @@ def test_env_create_is_checked(guard_config, conda_cli, tmp_path: Path, monkeypa
     assert outcome.analysis.after.get("numpy").version == "1.25.1"
 
 
-def test_batch_solve_skipped_offline_with_a_remote_channel(guard_config, monkeypatch):
+def test_batch_solve_runs_offline_with_a_remote_channel(
+    cuda_env: Path, guard_config, monkeypatch
+):
+    """Offline, the batch solve is conda's solver offline (issue 10.1), not a
+    skip: a remote channel offers what the package cache holds (filled here
+    by ``cuda_env``), as ``conda install --offline`` does; nothing is read
+    from the network."""
     from conda.base.context import reset_context
 
     from conda_guard.adapters.conda_hooks import batch_state
@@ -669,12 +675,13 @@ def test_batch_solve_skipped_offline_with_a_remote_channel(guard_config, monkeyp
 
     monkeypatch.setenv("CONDA_CHANNELS", "conda-forge")
     reset_context()
-    request = CondaRequest(command="update", update_all=True)
+    request = CondaRequest(command="install", typed=("python=3.10",))
     empty = State(records={}, kind="prefix")
-    assert batch_state(empty, read_settings(), request) == (
-        None,
-        ["batch solve skipped: conda is offline"],
-    )
+    batch, notes = batch_state(empty, read_settings(), request)
+    assert notes == []
+    assert batch is not None
+    assert batch.get("python").version.startswith("3.10.")
+    assert {r.url.split("://")[0] for r in batch} == {"file"}  # the cache's
 
 
 def test_the_suggested_config_commands_work(cuda_env: Path, conda_cli, guard_config):
