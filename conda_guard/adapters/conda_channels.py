@@ -10,14 +10,15 @@ conda sees them. :func:`install` makes it the active configuration; every
 hook and ``conda guard`` command calls it when it starts (the context may
 have been re-read since). :func:`worker_settings` are the settings a solve
 worker running conda's solver needs from this process (command-line flags
-its own context cannot see).
+its own context cannot see). :func:`pin_channel` is the channel an exact
+pin can name for the configured solver.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..channel_names import ChannelNames, has_scheme, use
+from ..channel_names import DEFAULT_CHANNEL_ALIAS, ChannelNames, has_scheme, use
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -94,3 +95,30 @@ def worker_settings() -> dict[str, str]:
         "CONDA_REPODATA_FNS": ",".join(map(str, context.repodata_fns)),
         "CONDA_PKGS_DIRS": ",".join(map(str, context.pkgs_dirs)),
     }
+
+
+def pin_channel(channel: str) -> str | None:
+    """The channel an exact pin (``CHANNEL::name==version=build``) can name.
+
+    conda-rattler-solver hands rattler a spec's channel as conda's canonical
+    name, which rattler reads under its own alias (``conda.anaconda.org``),
+    and a multichannel (``defaults``) not at all: a pin naming ``forge``
+    under a mirror alias, a ``custom_channels`` entry or a ``defaults``
+    member matches nothing ("candidate not in requested channel"). For that
+    solver such a pin names no channel (name, version and build still pin
+    the record); a URL conda keeps as the canonical name, and a name rattler
+    reads at the same URL as conda, stay. Other solvers read conda's names.
+    """
+    from conda.base.context import context
+
+    solver = str(getattr(context.solver, "value", context.solver))
+    if solver != "rattler" or not channel:
+        return channel
+    found = CondaChannelNames._channel(channel)
+    if found is None:
+        return None
+    name = str(found.canonical_name)
+    if has_scheme(name):
+        return channel
+    base = getattr(found, "base_url", None)  # None for a multichannel
+    return channel if base == f"{DEFAULT_CHANNEL_ALIAS}/{name}" else None

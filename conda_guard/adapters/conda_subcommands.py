@@ -271,9 +271,16 @@ def _apply_batch(args: argparse.Namespace, run: GuardRun, command: str) -> bool:
         )
     ]
     args.packages = [
-        (f"{r.channel}::" if r.channel else "") + f"{r.name}=={r.version}={r.build}"
-        for r in changed
+        _pin(r.channel, f"{r.name}=={r.version}={r.build}") for r in changed
     ]
     # exact pins of every changed record: conda install links just those
     args.update_modifier = NULL
     return bool(changed)
+
+
+def _pin(channel: str | None, spec: str) -> str:
+    """``CHANNEL::spec`` when the configured solver can read that channel name."""
+    from .conda_channels import pin_channel
+
+    named = pin_channel(channel) if channel else None
+    return f"{named}::{spec}" if named else spec
