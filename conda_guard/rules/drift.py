@@ -7,7 +7,8 @@ The findings come from two solver results (``conda_guard.solve``), not from a
 before/after diff, so :func:`check` yields nothing; :func:`drift_findings`
 does the work. ABI-sensitive disagreements (a package in an ABI family, or
 one whose depends name an ABI-family package on which the two results
-differ) are ``medium``; the rest are grouped into one ``low`` finding.
+differ) are ``medium``; the rest, and packages only the incremental result
+keeps, are grouped into one ``low`` finding.
 """
 
 from __future__ import annotations
@@ -90,7 +91,9 @@ def drift_findings(
     for change in changes:
         family = table.family_of(change.name)
         built_for = _built_for(change, moved, table)
-        if family is None and not built_for:
+        # a leftover the one-shot solve lacks (conda keeps what nothing needs
+        # any more, an OpenBLAS stack after a switch to MKL) links nothing new
+        if (family is None and not built_for) or change.before is None:
             rest.append(change)
             continue
         out.append(_sensitive(change, family, built_for, incremental))
