@@ -159,14 +159,17 @@ def _match_spec(text: str) -> Any:
 
 
 def _kept_names(job: Job, specs: Sequence[Any]) -> list[str]:
-    """Installed names an install or update keeps although nothing needs them.
+    """Installed names an install keeps although nothing needs them any more.
 
-    conda's solve minimises the removal of installed packages, so a package
-    the new solution no longer depends on (libgfortran after a BLAS switch,
-    libxcrypt under an older python) stays; rattler drops what no spec
-    needs. Each locked (installed, free to move) name becomes a name-only
-    spec; when that makes the solve fail, it runs without them.
+    ``conda install`` keeps a package the new solution no longer depends on
+    (libgfortran after a BLAS switch, libxcrypt under an older python);
+    ``conda update`` drops it, and so does rattler, which installs only what
+    a spec needs. For an install each locked (installed, free to move) name
+    becomes a name-only spec; when that makes the solve fail, it runs
+    without them. (Seen with conda's classic solver: tests/test_solve_parity.py.)
     """
+    if job.command != "install":
+        return []
     named = {s.name.normalized for s in specs if s.name is not None}
     return sorted({r.name for r in job.locked} - named)
 
