@@ -82,8 +82,14 @@ class GuardMode(Choice):
 
 
 class BatchWhen(Choice):
-    """``guard_batch``: when to compare conda's plan with a one-shot solve."""
+    """``guard_batch``: when to compare conda's plan with a one-shot solve.
 
+    ``auto``: on ``update --all`` and when the transaction links a compiled
+    package built against a family with a ``batch_trigger`` (numpy; see
+    :mod:`conda_guard.solve.trigger`).
+    """
+
+    AUTO = "auto"
     UPDATE_ALL = "update-all"
     ALWAYS = "always"
     NEVER = "never"

@@ -87,10 +87,11 @@ SETTINGS: tuple[SettingSpec, ...] = (
     ),
     SettingSpec(
         C.SETTING_BATCH,
-        BatchWhen.UPDATE_ALL,
+        BatchWhen.AUTO,
         "conda-guard: when to run an extra batch solve and compare it with "
-        "conda's answer: 'update-all' (default, on update --all), 'always', "
-        "'never'.",
+        "conda's answer: 'auto' (default: on update --all, and when the "
+        "transaction brings in a compiled package built against numpy), "
+        "'update-all' (on update --all only), 'always', 'never'.",
     ),
     SettingSpec(
         C.SETTING_BATCH_TIMEOUT,
@@ -159,7 +160,7 @@ class GuardSettings:
     fail_on: SeverityName = SeverityName.HIGH
     ignore: tuple[str, ...] = ()
     allow: tuple[str, ...] = ()
-    batch: BatchWhen = BatchWhen.UPDATE_ALL
+    batch: BatchWhen = BatchWhen.AUTO
     batch_timeout: float = C.DEFAULT_BATCH_TIMEOUT
     on_error: OnError = OnError.OPEN
     report: ReportStyle = ReportStyle.SUMMARY

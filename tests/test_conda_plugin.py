@@ -378,7 +378,7 @@ def test_mode_off_is_silent(cuda_env: Path, conda_cli, guard_config, guard_outco
         (
             "guard_batch",
             "sometimes",
-            "Valid choices for guard_batch: 'update-all', 'always', 'never'",
+            "Valid choices for guard_batch: 'auto', 'update-all', 'always', 'never'",
         ),
         (
             "guard_batch_timeout",

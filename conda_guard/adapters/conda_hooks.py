@@ -316,13 +316,28 @@ def frozen_blocks(
 # -- the batch comparison ------------------------------------------------------
 
 
-def wants_batch(settings: GuardSettings, request: CondaRequest) -> bool:
-    """``guard_batch``: always, never, or only for ``update --all``."""
-    if settings.batch is BatchWhen.ALWAYS:
-        return True
+def wants_batch(
+    settings: GuardSettings, request: CondaRequest, analysis: Analysis
+) -> str | None:
+    """Why ``guard_batch`` runs the batch solve here (None: it does not).
+
+    ``auto`` (the default): on ``update --all``, and when the transaction
+    links a compiled package built against numpy
+    (:func:`~conda_guard.solve.trigger.batch_reason`); ``update-all``: on
+    ``update --all`` only.
+    """
     if settings.batch is BatchWhen.NEVER:
-        return False
-    return request.command == "update" and request.update_all
+        return None
+    if settings.batch is BatchWhen.ALWAYS:
+        return "guard_batch: always"
+    if request.command == "update" and request.update_all:
+        return "update --all"
+    if settings.batch is not BatchWhen.AUTO:
+        return None
+    from ..abi import load_table
+    from ..solve.trigger import batch_reason
+
+    return batch_reason(analysis.before, analysis.after, load_table())
 
 
 def with_batch(
@@ -333,8 +348,10 @@ def with_batch(
     The batch solve is an extra check: with ``guard_on_error: open`` its failure
     is a note; with ``closed`` it stops the transaction like any other.
     """
-    if not wants_batch(settings, request):
+    reason = wants_batch(settings, request, analysis)
+    if reason is None:
         return analysis
+    analysis = analysis.extend(notes=[f"batch solve: {reason}"])
     try:
         batch, notes = batch_state(analysis.before, settings, request)
     except Exception as exc:

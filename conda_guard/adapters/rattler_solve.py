@@ -158,6 +158,22 @@ def _match_spec(text: str) -> Any:
         raise SolveError(f"invalid spec {text!r}: {exc}") from None
 
 
+def _kept_names(job: Job, specs: Sequence[Any]) -> list[str]:
+    """Installed names an install keeps although nothing needs them any more.
+
+    ``conda install`` keeps a package the new solution no longer depends on
+    (libgfortran after a BLAS switch, libxcrypt under an older python);
+    ``conda update`` drops it, and so does rattler, which installs only what
+    a spec needs. For an install each locked (installed, free to move) name
+    becomes a name-only spec; when that makes the solve fail, it runs
+    without them. (Seen with conda's classic solver: tests/test_solve_parity.py.)
+    """
+    if job.command != "install":
+        return []
+    named = {s.name.normalized for s in specs if s.name is not None}
+    return sorted({r.name for r in job.locked} - named)
+
+
 class RattlerSolver:
     """One gateway, one set of channels/platforms/virtual packages, many solves."""
 
@@ -286,13 +302,14 @@ class RattlerSolver:
 
     # -- solving ----------------------------------------------------------
 
-    async def _solve(self, job: Job) -> JobResult:
+    async def _solve(self, job: Job, *, keep: bool = True) -> JobResult:
         started = time.perf_counter()
         if job.delay:  # testing aid: a solve that takes this long
             await asyncio.sleep(job.delay)
         specs = [_match_spec(s) for s in job.specs]
         locked = self._lookup(job.locked)
         pinned = self._lookup(job.pinned)
+        kept = _kept_names(job, specs) if keep else []
         kwargs: dict[str, Any] = {
             "gateway": self.gateway,
             "platforms": self.platforms,
@@ -310,10 +327,14 @@ class RattlerSolver:
         try:
             # installed-only records are there for the incremental solve only
             sources = self.sources if (locked or pinned) else self.channels
-            records = await rattler.solve(sources, specs, **kwargs)
+            records = await rattler.solve(
+                sources, [*specs, *map(_match_spec, kept)], **kwargs
+            )
         except Exception as exc:
             if pinned and job.retry_unpinned:
                 return await self._retry_unpinned(job)
+            if kept:  # an installed package has to go: let the solver drop it
+                return await self._solve(job, keep=False)
             return _failure(job, exc, time.perf_counter() - started)
         return JobResult(
             job.label,

@@ -7,7 +7,8 @@ The findings come from two solver results (``conda_guard.solve``), not from a
 before/after diff, so :func:`check` yields nothing; :func:`drift_findings`
 does the work. ABI-sensitive disagreements (a package in an ABI family, or
 one whose depends name an ABI-family package on which the two results
-differ) are ``medium``; the rest are grouped into one ``low`` finding.
+differ) are ``medium``; the rest, and packages only the incremental result
+keeps, are grouped into one ``low`` finding.
 """
 
 from __future__ import annotations
@@ -90,57 +91,65 @@ def drift_findings(
     for change in changes:
         family = table.family_of(change.name)
         built_for = _built_for(change, moved, table)
-        if family is None and not built_for:
+        # a leftover the one-shot solve lacks (conda keeps what nothing needs
+        # any more, an OpenBLAS stack after a switch to MKL) links nothing new
+        if (family is None and not built_for) or change.before is None:
             rest.append(change)
             continue
-        evidence = [
-            f"incremental: {full(change.after)}",
-            f"one-shot: {full(change.before)}",
-        ]
-        evidence.extend(built_for)
-        if family is not None:
-            evidence.append(f"{change.name} is in the ABI family '{family}'")
-        if change.variants:
-            evidence.extend(
-                f"{axis}: one-shot {b or '-'} / incremental {a or '-'}"
-                for axis, (b, a) in sorted(change.variants.items())
-            )
-        why = why_paths(incremental, change.name, incremental.explicit)
-        reason = (
-            "ABI-sensitive package"
-            if family is not None
-            else "built against an ABI-sensitive package on which the two differ"
-        )
-        out.append(
-            Finding(
-                rule=RULE.id,
-                severity=Severity.MEDIUM,
-                message=f"{_side(change)} ({reason}).",
-                packages=(PackageMove(change.name, change.before, change.after),),
-                evidence=tuple(evidence),
-                why=why,
-            )
-        )
+        out.append(_sensitive(change, family, built_for, incremental))
     if rest:
-        names = [c.name for c in rest]
-        listed = ", ".join(names[:_LIST]) + (" …" if len(names) > _LIST else "")
-        kept = sum(1 for c in rest if c.kind is ChangeKind.INSTALLED)
-        message = (
-            f"{len(rest)} other package(s) differ from a one-shot solve of the same"
-            f" requests: {listed}"
-        )
-        if kept:
-            message += f" ({kept} kept that a one-shot solve would not install)"
-        out.append(
-            Finding(
-                rule=RULE.id,
-                severity=Severity.LOW,
-                message=message + ".",
-                packages=tuple(PackageMove(c.name, c.before, c.after) for c in rest),
-                evidence=tuple(_side(c) for c in rest),
-            )
-        )
+        out.append(_grouped(rest))
     return tuple(out)
+
+
+def _sensitive(
+    change: Change, family: str | None, built_for: list[str], incremental: State
+) -> Finding:
+    """The medium finding of one ABI-sensitive disagreement."""
+    evidence = [
+        f"incremental: {full(change.after)}",
+        f"one-shot: {full(change.before)}",
+        *built_for,
+    ]
+    if family is not None:
+        evidence.append(f"{change.name} is in the ABI family '{family}'")
+    evidence.extend(
+        f"{axis}: one-shot {b or '-'} / incremental {a or '-'}"
+        for axis, (b, a) in sorted(change.variants.items())
+    )
+    reason = (
+        "ABI-sensitive package"
+        if family is not None
+        else "built against an ABI-sensitive package on which the two differ"
+    )
+    return Finding(
+        rule=RULE.id,
+        severity=Severity.MEDIUM,
+        message=f"{_side(change)} ({reason}).",
+        packages=(PackageMove(change.name, change.before, change.after),),
+        evidence=tuple(evidence),
+        why=why_paths(incremental, change.name, incremental.explicit),
+    )
+
+
+def _grouped(rest: list[Change]) -> Finding:
+    """One low finding for the disagreements no ABI is involved in."""
+    names = [c.name for c in rest]
+    listed = ", ".join(names[:_LIST]) + (" …" if len(names) > _LIST else "")
+    kept = sum(1 for c in rest if c.kind is ChangeKind.INSTALLED)
+    message = (
+        f"{len(rest)} other package(s) differ from a one-shot solve of the same"
+        f" requests: {listed}"
+    )
+    if kept:
+        message += f" ({kept} kept that a one-shot solve would not install)"
+    return Finding(
+        rule=RULE.id,
+        severity=Severity.LOW,
+        message=message + ".",
+        packages=tuple(PackageMove(c.name, c.before, c.after) for c in rest),
+        evidence=tuple(_side(c) for c in rest),
+    )
 
 
 def unsatisfiable_finding(

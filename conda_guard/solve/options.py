@@ -38,7 +38,8 @@ class SolveOptions:
     install: tuple[str, ...] = ()
     update: tuple[str, ...] = ()
     update_all: bool = False
-    batch: bool = False
+    #: True: --batch; False: --no-batch; None: auto (see :func:`propose`)
+    batch: bool | None = None
     solver: str = "rattler"
     channels: tuple[str, ...] = ()
     custom_channels: tuple[str, ...] = ()  # NAME=LOCATION
@@ -106,9 +107,21 @@ _ARGUMENTS: tuple[tuple[tuple[str, ...], dict[str, Any]], ...] = (
     (
         ("--batch",),
         dict(
-            action="store_true",
+            action="store_const",
+            const=True,
+            default=None,
             help="also solve the history specs plus the request from scratch and "
-            "compare",
+            "compare (default: with --update-all, and when the request brings in a "
+            "compiled package built against numpy)",
+        ),
+    ),
+    (
+        ("--no-batch",),
+        dict(
+            action="store_const",
+            const=False,
+            dest="batch",
+            help="never run the one-shot solve",
         ),
     ),
     (
@@ -229,7 +242,7 @@ def options_from_args(args: argparse.Namespace) -> SolveOptions:
         install=tuple(getattr(args, "install", None) or ()),
         update=tuple(getattr(args, "update", None) or ()),
         update_all=bool(getattr(args, "update_all", False)),
-        batch=bool(getattr(args, "batch", False)),
+        batch=getattr(args, "batch", None),
         solver=getattr(args, "solver", None) or "rattler",
         channels=tuple(getattr(args, "channel", None) or ()),
         custom_channels=tuple(getattr(args, "custom_channel", None) or ()),

@@ -141,6 +141,9 @@ def propose(
 ) -> Proposal:
     """Dry-run the request of ``options`` against ``current`` (see the module doc).
 
+    ``options.batch`` None (``auto``): the batch solve runs for ``update
+    --all``, and after the incremental one when that links a compiled package
+    built against numpy (:func:`~conda_guard.solve.trigger.batch_reason`).
     ``policy`` (ignore/allow filters) applies to the comparisons' analyses.
     """
     if options.update_all and options.update:
@@ -154,14 +157,25 @@ def propose(
         update_deps=options.update_deps,
     )
     setup, notes = solve_setup(options, current)
-    return propose_plan(
+    always = options.update_all if options.batch is None else options.batch
+    proposal = propose_plan(
         current,
         plan,
         setup,
-        batch=options.batch or options.update_all,
+        batch=always,
         notes=(*plan.notes, *notes),
         policy=policy,
     )
+    if options.batch is not None or always or plan.mode == "batch":
+        return proposal
+    from ..abi import load_table
+    from .trigger import batch_reason
+
+    table = load_table()
+    reason = batch_reason(current, proposal.incremental, table)
+    if reason is None:
+        return proposal
+    return add_batch(proposal, plan, setup, reason, table=table, policy=policy)
 
 
 def solve_setup(options: SolveOptions, current: State) -> tuple[SolveSetup, list[str]]:
@@ -245,6 +259,56 @@ def propose_plan(
         )
     if not batch:
         return Proposal(current, incremental, notes=tuple(dict.fromkeys(notes)))
+    return _batch_proposal(
+        current, incremental, outcome, plan, setup, notes, table=table, policy=policy
+    )
+
+
+def add_batch(
+    proposal: Proposal,
+    plan: Plan,
+    setup: SolveSetup,
+    reason: str,
+    *,
+    table: AbiTable | None = None,
+    policy: Policy | None = None,
+) -> Proposal:
+    """``proposal`` (an incremental one) with the batch solve run after it.
+
+    ``--batch`` left out (``auto``): the incremental result showed a reason
+    to compare (:func:`~conda_guard.solve.trigger.batch_reason`).
+    """
+    current = proposal.current
+    jobs = replace(plan, mode="batch").jobs(batch=True)
+    outcome = solve_request(setup.request(jobs, current.prefix))
+    notes = [*proposal.notes, f"batch solve: {reason}"]
+    if outcome.error:
+        notes.append(f"{_SKIPPED}: {outcome.error}")
+        return replace(proposal, notes=tuple(dict.fromkeys(notes)))
+    return _batch_proposal(
+        current,
+        proposal.incremental,
+        outcome,
+        plan,
+        setup,
+        notes,
+        table=table,
+        policy=policy,
+    )
+
+
+def _batch_proposal(
+    current: State,
+    incremental: State,
+    outcome: WorkerOutcome,
+    plan: Plan,
+    setup: SolveSetup,
+    notes: Sequence[str],
+    *,
+    table: AbiTable | None,
+    policy: Policy | None,
+) -> Proposal:
+    """The proposal with the batch result of ``outcome`` compared."""
     result = outcome.results.get("batch")
     if result is None or not result.ok:
         findings, note = _batch_skipped(result, outcome, plan, setup)
