@@ -199,7 +199,6 @@ MAX_MODULE_LINES = 500
 #: removes each entry when the branch that splits it is merged
 #: (test_temporary_allow_list_is_still_needed fails once one is short)
 TEMPORARY_LONG_FUNCTIONS = {
-    "conda_guard.rules.drift.drift_findings": "split by drift (h-disk10)",
 }
 
 #: a module over MAX_MODULE_LINES says why in its docstring, in a sentence
