@@ -220,6 +220,39 @@ def make_package(
     return out_dir / out_fn
 
 
+def make_libfoo_channel(sub: Path, lib1: Path, lib2: Path, app: Path) -> None:
+    """``libfoo`` 1.2 (``libfoo.so.1``) and 2.0 (``libfoo.so.2``) and ``app``
+    linking ``libfoo.so.1``, as packages in the channel directory ``sub``."""
+    make_package(
+        sub,
+        "libfoo",
+        "1.2",
+        "h1_0",
+        {"lib/libfoo.so.1.2.0": lib1, "lib/libfoo.so.1": Link("libfoo.so.1.2.0")},
+    )
+    make_package(
+        sub,
+        "libfoo",
+        "2.0",
+        "h2_0",
+        {"lib/libfoo.so.2.0.0": lib2, "lib/libfoo.so.2": Link("libfoo.so.2.0.0")},
+    )
+    make_package(sub, "app", "1.0", "h0_0", {"bin/app": app}, depends=("libfoo",))
+
+
+def index_channel(channel: Path) -> Path:
+    """Index ``channel`` with conda-index (as conda reads a local channel)."""
+    import subprocess
+    import sys
+
+    subprocess.run(
+        [sys.executable, "-m", "conda_index", str(channel)],
+        check=True,
+        capture_output=True,
+    )
+    return channel
+
+
 def extract(package: Path, pkgs_dir: Path) -> Path:
     """Extract a ``.conda`` into ``pkgs_dir/<dist>/``, as conda's package cache does."""
     api = _cph()

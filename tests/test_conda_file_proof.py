@@ -12,8 +12,6 @@ and links them; the guard reads what conda extracted.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from typing import TYPE_CHECKING
 
 import pytest
@@ -25,7 +23,15 @@ pytest.importorskip("conda_index", reason="conda-index indexes the test channel"
 
 from conda.exceptions import CondaMultiError, DryRunExit
 
-from .binaries_helpers import APP_C, LIBFOO_C, Link, compile_so, make_package, with_cc
+from .binaries_helpers import (
+    APP_C,
+    LIBFOO_C,
+    compile_so,
+    index_channel,
+    make_libfoo_channel,
+    make_package,
+    with_cc,
+)
 from .conda_fixtures import TEST_SOLVER
 from .numpy_capi_helpers import EXT_SUFFIX, build_all, shared_dir
 
@@ -73,27 +79,8 @@ def proof_channel(tmp_path_factory: pytest.TempPathFactory) -> Path:
         depends=("numpy",),
         timestamp=OLD,
     )
-    make_package(
-        sub,
-        "libfoo",
-        "1.2",
-        "h1_0",
-        {"lib/libfoo.so.1.2.0": lib1, "lib/libfoo.so.1": Link("libfoo.so.1.2.0")},
-    )
-    make_package(
-        sub,
-        "libfoo",
-        "2.0",
-        "h2_0",
-        {"lib/libfoo.so.2.0.0": lib2, "lib/libfoo.so.2": Link("libfoo.so.2.0.0")},
-    )
-    make_package(sub, "app", "1.0", "h0_0", {"bin/app": app}, depends=("libfoo",))
-    subprocess.run(
-        [sys.executable, "-m", "conda_index", str(channel)],
-        check=True,
-        capture_output=True,
-    )
-    return channel
+    make_libfoo_channel(sub, lib1, lib2, app)
+    return index_channel(channel)
 
 
 @pytest.fixture

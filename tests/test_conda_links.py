@@ -9,8 +9,6 @@ conda-package-handling, indexed with conda-index): ``app`` links
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from typing import TYPE_CHECKING
 
 import pytest
@@ -25,9 +23,9 @@ from conda.exceptions import CondaMultiError, DryRunExit
 from .binaries_helpers import (
     APP_C,
     LIBFOO_C,
-    Link,
     compile_so,
-    make_package,
+    index_channel,
+    make_libfoo_channel,
     with_cc,
 )
 from .conda_fixtures import TEST_SOLVER, hash_tree
@@ -61,27 +59,8 @@ def link_channel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     sub = channel / "linux-64"
     sub.mkdir(parents=True)
     (channel / "noarch").mkdir()
-    make_package(
-        sub,
-        "libfoo",
-        "1.2",
-        "h1_0",
-        {"lib/libfoo.so.1.2.0": lib1, "lib/libfoo.so.1": Link("libfoo.so.1.2.0")},
-    )
-    make_package(
-        sub,
-        "libfoo",
-        "2.0",
-        "h2_0",
-        {"lib/libfoo.so.2.0.0": lib2, "lib/libfoo.so.2": Link("libfoo.so.2.0.0")},
-    )
-    make_package(sub, "app", "1.0", "h0_0", {"bin/app": app}, depends=("libfoo",))
-    subprocess.run(
-        [sys.executable, "-m", "conda_index", str(channel)],
-        check=True,
-        capture_output=True,
-    )
-    return channel
+    make_libfoo_channel(sub, lib1, lib2, app)
+    return index_channel(channel)
 
 
 @pytest.fixture
