@@ -16,15 +16,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..graph import dep_name
+from ..rules.base import is_compiled
 
 if TYPE_CHECKING:
     from ..abi import AbiTable
     from ..models import Record, State
-
-
-def compiled(record: Record) -> bool:
-    """True for a platform-specific package (not ``noarch``)."""
-    return not record.noarch and record.subdir != "noarch"
 
 
 def _linked(before: State, after: State) -> list[Record]:
@@ -55,7 +51,7 @@ def batch_reason(before: State, after: State, table: AbiTable) -> str | None:
     triggering family's member, and that member's version in ``after``.
     """
     for rec in sorted(_linked(before, after), key=lambda r: r.name):
-        if not compiled(rec):
+        if not is_compiled(rec):
             continue
         for spec in rec.depends:
             name = dep_name(spec)
