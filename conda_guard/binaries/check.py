@@ -269,13 +269,25 @@ class _Checker:
                 files=binaries,
             )
             self.problems.count("incoming_packages_scanned")
-            self._check_binaries(key, name, binaries, runtime if uses_runtime else {})
-            if glibc is not None and glibc_key is not None:
-                self._check_glibc(key, name, binaries, glibc, glibc_key[1])
+            floor = (
+                (glibc, glibc_key[1])
+                if glibc is not None and glibc_key is not None
+                else None
+            )
+            self._check_binaries(
+                key, name, binaries, runtime if uses_runtime else {}, floor
+            )
 
     def _check_binaries(
-        self, key: str, name: str, binaries: list[str], runtime: Runtime
+        self,
+        key: str,
+        name: str,
+        binaries: list[str],
+        runtime: Runtime,
+        glibc: tuple[Record, tuple[int, ...]] | None,
     ) -> None:
+        """Each binary of an incoming package, read once: the runtime libraries'
+        symbol versions and (``glibc``: the system's and its version) GLIBC."""
         scan = self.scanners.of(name)
         for relpath in binaries:
             info = scan.info(relpath)
@@ -284,26 +296,23 @@ class _Checker:
             self.problems.count("incoming_files_scanned")
             for soname, (path, after, before) in runtime.items():
                 self._check_runtime(key, relpath, info, soname, path, after, before)
+            if glibc is not None:
+                self._check_glibc(key, relpath, info, *glibc)
 
     def _check_glibc(
         self,
         key: str,
-        name: str,
-        binaries: list[str],
+        relpath: str,
+        info: BinaryInfo,
         glibc: Record,
         have: tuple[int, ...],
     ) -> None:
-        scan = self.scanners.of(name)
-        for relpath in binaries:
-            info = scan.info(relpath)
-            if info is None:
-                continue
-            for _library, versions in info.version_needs:
-                for version in versions:
-                    parsed = version_key(version)
-                    if parsed and parsed[0] == "GLIBC" and parsed[1] > have:
-                        self.problems.glibc[key][relpath].add(version)
-                        self.problems.glibc_record = glibc
+        for _library, versions in info.version_needs:
+            for version in versions:
+                parsed = version_key(version)
+                if parsed and parsed[0] == "GLIBC" and parsed[1] > have:
+                    self.problems.glibc[key][relpath].add(version)
+                    self.problems.glibc_record = glibc
 
     def _check_runtime(
         self,
