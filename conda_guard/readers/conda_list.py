@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 from conda_guard.exceptions import InputError
 from conda_guard.models import Record, State, channel_name
-from conda_guard.readers.env_yaml import pip_record
 from conda_guard.readers.explicit import most_common_subdir
 from conda_guard.readers.history import build_number_from_build
+from conda_guard.readers.pip_dists import pip_record
 from conda_guard.readers.source import (
     MAX_PACKAGES,
     check_count,

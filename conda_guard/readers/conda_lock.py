@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from conda_guard.exceptions import InputError, UsageError
 from conda_guard.models import Record, State
-from conda_guard.readers.env_yaml import load_yaml, pip_record
+from conda_guard.readers.env_yaml import load_yaml
 from conda_guard.readers.explicit import record_from_url
+from conda_guard.readers.pip_dists import pip_record
 from conda_guard.readers.source import display_name
 from conda_guard.readers.validate import unique_records
 

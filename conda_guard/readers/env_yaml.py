@@ -19,7 +19,7 @@ from conda_guard.readers.history import (
     spec_name,
     split_channel,
 )
-from conda_guard.readers.pip_dists import normalize_pip_name
+from conda_guard.readers.pip_dists import pip_record
 from conda_guard.readers.source import display_name, read_text
 from conda_guard.readers.validate import unique_records
 from conda_guard.readers.yaml_loader import load_yaml_text
@@ -93,20 +93,6 @@ def _exact_record(text: str, source: str) -> Record | None:
         channel=channel,
         subdir=subdir,
         source=source,
-    )
-
-
-def pip_record(name: str, version: str, source: str, **extra: Any) -> Record:
-    """A record for a package installed by pip (``conda list`` shows ``pypi_0``)."""
-    return Record(
-        name=normalize_pip_name(name),
-        version=version,
-        build="pypi_0",
-        channel="pypi",
-        subdir="pypi",
-        pip=True,
-        source=source,
-        **extra,
     )
 
 

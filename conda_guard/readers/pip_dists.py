@@ -12,8 +12,12 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from conda_guard.models import Record
+
+if TYPE_CHECKING:
+    from typing import Any
 
 _PIP_NAME_RE = re.compile(r"[-_.]+")
 
@@ -21,6 +25,20 @@ _PIP_NAME_RE = re.compile(r"[-_.]+")
 def normalize_pip_name(name: str) -> str:
     """PEP 503 name: lower case, runs of ``-_.`` become ``-``."""
     return _PIP_NAME_RE.sub("-", name).lower()
+
+
+def pip_record(name: str, version: str, source: str, **extra: Any) -> Record:
+    """A record for a package installed by pip (``conda list`` shows ``pypi_0``)."""
+    return Record(
+        name=normalize_pip_name(name),
+        version=version,
+        build="pypi_0",
+        channel="pypi",
+        subdir="pypi",
+        pip=True,
+        source=source,
+        **extra,
+    )
 
 
 def _site_packages_dirs(prefix: Path, records: dict[str, Record]) -> list[Path]:
@@ -115,17 +133,7 @@ def read_pip_records(prefix: str | Path, records: dict[str, Record]) -> list[Rec
             version = meta.get("Version") or dir_version
             if not name or not version:
                 continue
-            found.append(
-                Record(
-                    name=normalize_pip_name(name),
-                    version=version,
-                    build="pypi_0",
-                    channel="pypi",
-                    subdir="pypi",
-                    pip=True,
-                    source=str(entry),
-                )
-            )
+            found.append(pip_record(name, version, str(entry)))
     return found
 
 

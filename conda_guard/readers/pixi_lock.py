@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from conda_guard.exceptions import InputError, UsageError
 from conda_guard.models import Record, State, channel_name
 from conda_guard.readers.conda_lock import choose_platform, one_line
-from conda_guard.readers.env_yaml import load_yaml, pip_record
+from conda_guard.readers.env_yaml import load_yaml
 from conda_guard.readers.explicit import split_package_url
 from conda_guard.readers.history import build_number_from_build, split_dist
+from conda_guard.readers.pip_dists import pip_record
 from conda_guard.readers.source import display_name
 from conda_guard.readers.validate import unique_records
 
