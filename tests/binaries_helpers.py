@@ -220,9 +220,20 @@ def make_package(
     return out_dir / out_fn
 
 
-def make_libfoo_channel(sub: Path, lib1: Path, lib2: Path, app: Path) -> None:
+def make_libfoo_channel(sub: Path, objs: Path) -> None:
     """``libfoo`` 1.2 (``libfoo.so.1``) and 2.0 (``libfoo.so.2``) and ``app``
-    linking ``libfoo.so.1``, as packages in the channel directory ``sub``."""
+    linking ``libfoo.so.1``, compiled under ``objs``, as packages in the
+    channel directory ``sub``."""
+    lib1 = compile_so(
+        objs / "v1" / "libfoo.so.1.2.0", LIBFOO_C, soname="libfoo.so.1", rpath=None
+    )
+    (objs / "v1" / "libfoo.so").symlink_to("libfoo.so.1.2.0")
+    lib2 = compile_so(
+        objs / "v2" / "libfoo.so.2.0.0", LIBFOO_C, soname="libfoo.so.2", rpath=None
+    )
+    app = compile_so(
+        objs / "app", APP_C, executable=True, libs=("foo",), libdirs=(objs / "v1",)
+    )
     make_package(
         sub,
         "libfoo",

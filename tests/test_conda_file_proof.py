@@ -24,9 +24,6 @@ pytest.importorskip("conda_index", reason="conda-index indexes the test channel"
 from conda.exceptions import CondaMultiError, DryRunExit
 
 from .binaries_helpers import (
-    APP_C,
-    LIBFOO_C,
-    compile_so,
     index_channel,
     make_libfoo_channel,
     make_package,
@@ -51,17 +48,6 @@ DRY_NOTE = "conda-guard: note: this is a dry run; the link-level check"
 def proof_channel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     modules = build_all(shared_dir(tmp_path_factory))
     root = tmp_path_factory.mktemp("file-proof")
-    objs = root / "objects"
-    lib1 = compile_so(
-        objs / "v1" / "libfoo.so.1.2.0", LIBFOO_C, soname="libfoo.so.1", rpath=None
-    )
-    (objs / "v1" / "libfoo.so").symlink_to("libfoo.so.1.2.0")
-    lib2 = compile_so(
-        objs / "v2" / "libfoo.so.2.0.0", LIBFOO_C, soname="libfoo.so.2", rpath=None
-    )
-    app = compile_so(
-        objs / "app", APP_C, executable=True, libs=("foo",), libdirs=(objs / "v1",)
-    )
     channel = root / "channel"
     sub = channel / "linux-64"
     sub.mkdir(parents=True)
@@ -79,7 +65,7 @@ def proof_channel(tmp_path_factory: pytest.TempPathFactory) -> Path:
         depends=("numpy",),
         timestamp=OLD,
     )
-    make_libfoo_channel(sub, lib1, lib2, app)
+    make_libfoo_channel(sub, root / "objects")
     return index_channel(channel)
 
 

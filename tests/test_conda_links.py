@@ -21,9 +21,6 @@ pytest.importorskip("conda_index", reason="conda-index indexes the test channel"
 from conda.exceptions import CondaMultiError, DryRunExit
 
 from .binaries_helpers import (
-    APP_C,
-    LIBFOO_C,
-    compile_so,
     index_channel,
     make_libfoo_channel,
     with_cc,
@@ -44,22 +41,11 @@ SONAME = (
 @pytest.fixture(scope="module")
 def link_channel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("links")
-    objs = root / "objects"
-    lib1 = compile_so(
-        objs / "v1" / "libfoo.so.1.2.0", LIBFOO_C, soname="libfoo.so.1", rpath=None
-    )
-    (objs / "v1" / "libfoo.so").symlink_to("libfoo.so.1.2.0")
-    lib2 = compile_so(
-        objs / "v2" / "libfoo.so.2.0.0", LIBFOO_C, soname="libfoo.so.2", rpath=None
-    )
-    app = compile_so(
-        objs / "app", APP_C, executable=True, libs=("foo",), libdirs=(objs / "v1",)
-    )
     channel = root / "channel"
     sub = channel / "linux-64"
     sub.mkdir(parents=True)
     (channel / "noarch").mkdir()
-    make_libfoo_channel(sub, lib1, lib2, app)
+    make_libfoo_channel(sub, root / "objects")
     return index_channel(channel)
 
 
